@@ -1,0 +1,1 @@
+namespace Herald; internal static class Placeholder { }
