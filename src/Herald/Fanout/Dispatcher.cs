@@ -1,0 +1,78 @@
+using Herald.Auth;
+using Herald.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Fanout;
+
+/// <summary>
+/// The node's single fan-out loop: takes each update from the store's feed, in store order, and queues its shared
+/// frame on every matching, authorized subscriber. It never waits on a subscriber.
+/// </summary>
+internal sealed partial class Dispatcher : BackgroundService
+{
+    private readonly IHistoryStore _store;
+    private readonly SubscriberIndex _index;
+    private readonly Authorizer _authorizer;
+    private readonly ILogger<Dispatcher> _logger;
+    private readonly List<Subscriber> _candidates = [];
+
+    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, ILogger<Dispatcher> logger)
+    {
+        _store = store;
+        _index = index;
+        _authorizer = authorizer;
+        _logger = logger;
+    }
+
+    /// <summary>Position of the last update dispatched; lets tests and health checks see the feed advance.</summary>
+    public long DispatchedPosition { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var stored in _store.ReadFeedAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Dispatch(stored);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal void Dispatch(StoredUpdate stored)
+    {
+        var update = stored.Update;
+        var frame = stored.Frame;
+        _index.CollectMatches(update.Topics, _candidates);
+        var delivered = 0;
+        foreach (var subscriber in _candidates)
+        {
+            if (update.Private && !_authorizer.CanReceivePrivate(subscriber.Claims, update.Topics))
+            {
+                continue;
+            }
+
+            if (subscriber.TryEnqueue(frame))
+            {
+                delivered++;
+            }
+            else if (subscriber.CloseReason is { } reason)
+            {
+                LogDropped(_logger, reason);
+            }
+        }
+
+        _candidates.Clear();
+        DispatchedPosition = stored.Position;
+        LogDispatched(_logger, stored.Position, delivered);
+    }
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Dispatched position {Position} to {Count} subscribers")]
+    private static partial void LogDispatched(ILogger logger, long position, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Disconnected a subscriber: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string reason);
+}

@@ -1,0 +1,59 @@
+using Herald.Protocol;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Fanout;
+
+/// <summary>
+/// On shutdown, ends every stream with a <c>retry:</c> drawn at random, so clients spread their reconnections
+/// instead of all hitting the next node in the same second.
+/// </summary>
+internal sealed partial class GracefulShutdown : IHostedService
+{
+    /// <summary>The earliest a client is told to come back.</summary>
+    public static readonly TimeSpan MinimumReconnectDelay = TimeSpan.FromSeconds(1);
+
+    private readonly SubscriberIndex _index;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly HeraldOptions _options;
+    private readonly ILogger<GracefulShutdown> _logger;
+    private CancellationTokenRegistration _registration;
+
+    public GracefulShutdown(SubscriberIndex index, IHostApplicationLifetime lifetime, IOptions<HeraldOptions> options, ILogger<GracefulShutdown> logger)
+    {
+        _index = index;
+        _lifetime = lifetime;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = _lifetime.ApplicationStopping.Register(CloseAll);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _registration.Dispose();
+        return Task.CompletedTask;
+    }
+
+    internal void CloseAll()
+    {
+        var subscribers = new List<Subscriber>();
+        _index.Snapshot(subscribers);
+        var min = (long)MinimumReconnectDelay.TotalMilliseconds;
+        var max = Math.Max(min + 1, (long)_options.ShutdownReconnectSpread.TotalMilliseconds);
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Close(SseFrame.RetryHint(Random.Shared.NextInt64(min, max)), "the hub is shutting down");
+        }
+
+        LogClosing(_logger, subscribers.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: ended {Count} streams with a randomized retry")]
+    private static partial void LogClosing(ILogger logger, int count);
+}

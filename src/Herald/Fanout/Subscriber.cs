@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using Herald.Auth;
+using Herald.Protocol;
+
+namespace Herald.Fanout;
+
+/// <summary>
+/// One subscribed connection: a bounded queue of shared frames and the single loop that writes them. The dispatcher
+/// only ever enqueues (never waits), so a slow client delays nobody; one whose queue overflows is disconnected and
+/// resumes with Last-Event-ID.
+/// </summary>
+internal sealed class Subscriber
+{
+    private readonly Channel<SseFrame> _queue = Channel.CreateUnbounded<SseFrame>(new UnboundedChannelOptions
+    {
+        SingleReader = true,
+        AllowSynchronousContinuations = false,
+    });
+
+    private readonly CancellationTokenSource _disconnected = new();
+    private readonly int _maxQueueLength;
+    private readonly long _maxQueueBytes;
+    private readonly TimeProvider _time;
+    private int _queuedCount;
+    private long _queuedBytes;
+    private int _heartbeatPending;
+    private int _closed;
+    private long _lastWriteTimestamp;
+
+    public Subscriber(IReadOnlyList<TopicSelector> selectors, HeraldClaims claims, int maxQueueLength, long maxQueueBytes, TimeProvider time)
+    {
+        Selectors = selectors;
+        Claims = claims;
+        _maxQueueLength = maxQueueLength;
+        _maxQueueBytes = maxQueueBytes;
+        _time = time;
+        _lastWriteTimestamp = time.GetTimestamp();
+    }
+
+    public IReadOnlyList<TopicSelector> Selectors { get; }
+
+    public HeraldClaims Claims { get; }
+
+    /// <summary>Frames at or before this position were already sent by replay and are skipped when dequeued.</summary>
+    public long ReplayedUpTo { get; set; }
+
+    /// <summary>Dispatch sequence this subscriber was last collected for; dedupes an update matching several selectors.</summary>
+    internal long LastDispatchSequence { get; set; }
+
+    /// <summary>Cancelled when the hub drops the connection (overflow, expired token).</summary>
+    public CancellationToken Disconnected => _disconnected.Token;
+
+    /// <summary>Why the hub closed the stream, for logs; null while open.</summary>
+    public string? CloseReason { get; private set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Queues a frame without waiting. False when the subscriber is closed or just overflowed (and is being disconnected).</summary>
+    public bool TryEnqueue(SseFrame frame)
+    {
+        if (IsClosed)
+        {
+            return false;
+        }
+
+        var count = Interlocked.Increment(ref _queuedCount);
+        var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
+        if (count > _maxQueueLength || bytes > _maxQueueBytes)
+        {
+            Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly");
+            return false;
+        }
+
+        return _queue.Writer.TryWrite(frame);
+    }
+
+    /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
+    public void HeartbeatIfSilentFor(TimeSpan silence)
+    {
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) >= silence
+            && Interlocked.Exchange(ref _heartbeatPending, 1) == 0
+            && !TryEnqueue(SseFrame.Heartbeat))
+        {
+            Volatile.Write(ref _heartbeatPending, 0);
+        }
+    }
+
+    /// <summary>Ends the stream gracefully: queued frames, then <paramref name="last"/>, are written before it closes.</summary>
+    public void Close(SseFrame? last, string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        CloseReason = reason;
+        if (last is not null)
+        {
+            _queue.Writer.TryWrite(last);
+        }
+
+        _queue.Writer.TryComplete();
+    }
+
+    /// <summary>Drops the connection at once, without draining: the client is gone or too slow.</summary>
+    public void Disconnect(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        CloseReason = reason;
+        _queue.Writer.TryComplete();
+
+        // Cancelling runs the connection's abort callback; keep that off the dispatcher's thread.
+        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _disconnected, preferLocal: false);
+    }
+
+    /// <summary>
+    /// The writer loop: drains the queue into the pipe and flushes only when the queue is empty, so a burst
+    /// becomes a few large writes instead of one syscall per update.
+    /// </summary>
+    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var frame))
+            {
+                Interlocked.Decrement(ref _queuedCount);
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+                if (ReferenceEquals(frame, SseFrame.Heartbeat))
+                {
+                    Volatile.Write(ref _heartbeatPending, 0);
+                }
+                else if (frame.Position != SseFrame.NoPosition && frame.Position <= ReplayedUpTo)
+                {
+                    continue;
+                }
+
+                if (_disconnected.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                output.Write(frame.Bytes.Span);
+            }
+
+            var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Marks a direct write (headers, replay) so heartbeats count from it.</summary>
+    public void MarkWritten() => Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+}

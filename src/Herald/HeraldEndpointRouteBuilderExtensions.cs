@@ -1,0 +1,23 @@
+using Herald;
+using Herald.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class HeraldEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>.</summary>
+    public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
+    {
+        var group = endpoints.MapGroup(pattern);
+        group.MapGet("", static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
+            .WithDisplayName("Herald subscribe");
+        group.MapPost("", static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
+            .WithDisplayName("Herald publish");
+        return group;
+    }
+}

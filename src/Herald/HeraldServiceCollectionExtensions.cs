@@ -1,0 +1,45 @@
+using Herald.Auth;
+using Herald.Fanout;
+using Herald.Http;
+using Herald.Protocol;
+using Herald.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class HeraldServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the Herald hub: fan-out, authorization, heartbeats and an in-memory history (replace
+    /// <see cref="IHistoryStore"/> for a durable one). Map its endpoint with <c>app.MapHerald()</c>.
+    /// </summary>
+    public static IServiceCollection AddHerald(this IServiceCollection services, Action<Herald.HeraldOptions>? configure = null)
+    {
+        var options = services.AddOptions<Herald.HeraldOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Herald.HeraldOptions>, Herald.HeraldOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<TopicSelectorStore>();
+        services.TryAddSingleton<Authorizer>();
+        services.TryAddSingleton<SubscriberIndex>();
+        services.TryAddSingleton<IHistoryStore>(sp => new MemoryHistoryStore(
+            HistoryLimits.From(sp.GetRequiredService<IOptions<Herald.HeraldOptions>>().Value),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<HeraldPublisher>();
+        services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
+        services.TryAddSingleton<PublishEndpoint>();
+        services.TryAddSingleton<SubscribeEndpoint>();
+        services.TryAddSingleton<Dispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        services.AddHostedService<HeartbeatService>();
+        services.AddHostedService<GracefulShutdown>();
+        services.AddHealthChecks();
+        return services;
+    }
+}

@@ -1,0 +1,144 @@
+using Herald.Auth;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Herald.Http;
+
+/// <summary><c>POST /.well-known/mercure</c>: a form-encoded update, answered with its id once stored.</summary>
+internal sealed class PublishEndpoint
+{
+    private readonly Authorizer _authorizer;
+    private readonly HeraldPublisher _publisher;
+    private readonly HeraldOptions _options;
+    private readonly FormOptions _formOptions;
+
+    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, IOptions<HeraldOptions> options)
+    {
+        _authorizer = authorizer;
+        _publisher = publisher;
+        _options = options.Value;
+        var valueLimit = (int)Math.Min(int.MaxValue, _options.MaxRequestBodySize);
+        _formOptions = new FormOptions
+        {
+            // Topics are the only repeated field; a few more for data, id, type, retry, private, authorization.
+            ValueCountLimit = _options.MaxTopics + 16,
+            ValueLengthLimit = valueLimit,
+            KeyLengthLimit = 64,
+            BufferBody = false,
+        };
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!IsFormUrlEncoded(request.ContentType))
+        {
+            await HttpResponses.WriteErrorAsync(context, new HeraldError(
+                StatusCodes.Status415UnsupportedMediaType,
+                "the body must be application/x-www-form-urlencoded")).ConfigureAwait(false);
+            return;
+        }
+
+        var (claims, authError) = await _authorizer.AuthenticatePublisherAsync(request).ConfigureAwait(false);
+        if (claims is null)
+        {
+            await HttpResponses.WriteErrorAsync(context, authError!).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.ContentLength > _options.MaxRequestBodySize)
+        {
+            await WriteTooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = _options.MaxRequestBodySize;
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(_formOptions, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await WriteTooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidDataException e)
+        {
+            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest("malformed form: " + e.Message)).ConfigureAwait(false);
+            return;
+        }
+
+        var (update, parseError) = ParseUpdate(form);
+        if (update is null)
+        {
+            await HttpResponses.WriteErrorAsync(context, parseError!).ConfigureAwait(false);
+            return;
+        }
+
+        if (_authorizer.AuthorizePublish(claims, update.Topics) is { } error)
+        {
+            await HttpResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
+            return;
+        }
+
+        var (id, publishError) = await _publisher.TryPublishAsync(update, context.RequestAborted).ConfigureAwait(false);
+        if (publishError is not null)
+        {
+            await HttpResponses.WriteErrorAsync(context, publishError).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync(id!, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static (Update? Update, HeraldError? Error) ParseUpdate(IFormCollection form)
+    {
+        long? retry = null;
+        if (First(form, "retry") is { Length: > 0 } retryText)
+        {
+            if (!UpdateValidator.TryParseRetry(retryText, out var parsed))
+            {
+                return (null, HeraldError.BadRequest("\"retry\" must be digits only (milliseconds)"));
+            }
+
+            retry = parsed;
+        }
+
+        var topics = form["topic"];
+        var update = new Update
+        {
+            Topics = topics.Select(static t => t ?? "").ToArray(),
+            Data = First(form, "data") ?? "",
+            Id = First(form, "id") is { Length: > 0 } id ? id : null,
+            Type = First(form, "type") is { Length: > 0 } type ? type : null,
+            Retry = retry,
+
+            // As in Mercure: the field's presence makes the update private, whatever its value.
+            Private = form.ContainsKey("private"),
+        };
+        return (update, null);
+    }
+
+    private static string? First(IFormCollection form, string key) =>
+        form.TryGetValue(key, out StringValues values) && values.Count > 0 ? values[0] : null;
+
+    private static bool IsFormUrlEncoded(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && parsed.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+
+    private Task WriteTooLargeAsync(HttpContext context) =>
+        HttpResponses.WriteErrorAsync(context, new HeraldError(
+            StatusCodes.Status413PayloadTooLarge,
+            $"the body is larger than the hub's limit of {_options.MaxRequestBodySize} bytes"));
+}

@@ -1,0 +1,201 @@
+using System.Buffers;
+using Herald.Auth;
+using Herald.Fanout;
+using Herald.Protocol;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Http;
+
+/// <summary>
+/// <c>GET /.well-known/mercure?topic=…</c>: registers the subscriber (live frames start queueing), replays what it
+/// missed from the store, then streams live frames, skipping those the replay already sent: no gap, no duplicate.
+/// </summary>
+internal sealed partial class SubscribeEndpoint
+{
+    /// <summary>Replay reads the store in pages of this size, so a long replay never holds the store for long.</summary>
+    public const int ReplayPageSize = 256;
+
+    private const string LastEventIdHeader = "Last-Event-ID";
+    private const string LastEventIdQuery = "lastEventID";
+
+    private static ReadOnlySpan<byte> OpenComment => ":\n\n"u8;
+
+    private readonly Authorizer _authorizer;
+    private readonly SubscriberIndex _index;
+    private readonly TopicSelectorStore _selectors;
+    private readonly IHistoryStore _store;
+    private readonly HeraldOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger<SubscribeEndpoint> _logger;
+
+    public SubscribeEndpoint(
+        Authorizer authorizer,
+        SubscriberIndex index,
+        TopicSelectorStore selectors,
+        IHistoryStore store,
+        IOptions<HeraldOptions> options,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        ILogger<SubscribeEndpoint> logger)
+    {
+        _authorizer = authorizer;
+        _index = index;
+        _selectors = selectors;
+        _store = store;
+        _options = options.Value;
+        _time = time;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (_lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            context.Response.Headers.RetryAfter = "5";
+            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the hub is shutting down; retry shortly")).ConfigureAwait(false);
+            return;
+        }
+
+        var topics = request.Query["topic"];
+        if (topics.Count == 0)
+        {
+            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest("missing \"topic\" query parameter: name at least one topic selector")).ConfigureAwait(false);
+            return;
+        }
+
+        if (topics.Count > _options.MaxTopics)
+        {
+            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest($"too many topic selectors: {topics.Count} (at most {_options.MaxTopics})")).ConfigureAwait(false);
+            return;
+        }
+
+        var (claims, authError) = await _authorizer.AuthenticateSubscriberAsync(request).ConfigureAwait(false);
+        if (claims is null)
+        {
+            await HttpResponses.WriteErrorAsync(context, authError!).ConfigureAwait(false);
+            return;
+        }
+
+        var selectors = new TopicSelector[topics.Count];
+        for (var i = 0; i < selectors.Length; i++)
+        {
+            selectors[i] = _selectors.Get(topics[i] ?? "");
+        }
+
+        var subscriber = new Subscriber(selectors, claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
+        _index.Add(subscriber);
+        try
+        {
+            await StreamAsync(context, subscriber, RequestedLastEventId(request)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client left, or the hub dropped it; either way the stream is over.
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            _index.Remove(subscriber);
+            subscriber.Disconnect("connection ended");
+            if (subscriber.CloseReason is { } reason)
+            {
+                LogStreamEnded(_logger, reason);
+            }
+        }
+    }
+
+    private async Task StreamAsync(HttpContext context, Subscriber subscriber, string? lastEventId)
+    {
+        // Registered before the resume point is looked up: anything stored later is queued live, anything earlier is replayed.
+        long replayAfter = 0;
+        if (lastEventId is not null)
+        {
+            var position = lastEventId == UpdateValidator.EarliestId
+                ? null
+                : await _store.FindPositionAsync(lastEventId, context.RequestAborted).ConfigureAwait(false);
+            replayAfter = position ?? 0;
+
+            // Only the requested id itself or "earliest": never some other update's id, which could be private.
+            context.Response.Headers[LastEventIdHeader] = position is null ? UpdateValidator.EarliestId : lastEventId;
+        }
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "private, no-cache, no-store, must-revalidate, max-age=0";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, subscriber.Disconnected);
+        using var abortOnDrop = subscriber.Disconnected.Register(static state => ((HttpContext)state!).Abort(), context);
+        var output = response.BodyWriter;
+
+        // Headers and a first comment go out at once so EventSource fires onopen without waiting for an update.
+        output.Write(OpenComment);
+        await output.FlushAsync(linked.Token).ConfigureAwait(false);
+        subscriber.MarkWritten();
+
+        if (lastEventId is not null)
+        {
+            subscriber.ReplayedUpTo = await ReplayAsync(subscriber, replayAfter, output, linked.Token).ConfigureAwait(false);
+        }
+
+        await subscriber.RunAsync(output, linked.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes every retained update after the position that the subscriber may see; returns the last position read.</summary>
+    private async Task<long> ReplayAsync(Subscriber subscriber, long after, System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
+    {
+        var last = after;
+        while (true)
+        {
+            var page = await _store.ReadAfterAsync(last, ReplayPageSize, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                return last;
+            }
+
+            foreach (var stored in page)
+            {
+                last = stored.Position;
+                if (CanSee(subscriber, stored.Update))
+                {
+                    output.Write(stored.Frame.Bytes.Span);
+                }
+            }
+
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            subscriber.MarkWritten();
+        }
+    }
+
+    /// <summary>The same rule the dispatcher applies live: a selector matches a topic, and private needs a grant.</summary>
+    private bool CanSee(Subscriber subscriber, Update update) =>
+        _selectors.AnyMatches(subscriber.Selectors, update.Topics)
+        && (!update.Private || _authorizer.CanReceivePrivate(subscriber.Claims, update.Topics));
+
+    private static string? RequestedLastEventId(HttpRequest request)
+    {
+        var header = request.Headers[LastEventIdHeader];
+        if (header.Count > 0 && !string.IsNullOrEmpty(header[0]))
+        {
+            return header[0];
+        }
+
+        var query = request.Query[LastEventIdQuery];
+        return query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber stream ended: {Reason}")]
+    private static partial void LogStreamEnded(ILogger logger, string reason);
+}

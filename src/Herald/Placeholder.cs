@@ -1,1 +1,0 @@
-namespace Herald; internal static class Placeholder { }

@@ -1,0 +1,33 @@
+namespace Herald;
+
+/// <summary>One update published to the hub. Immutable once published.</summary>
+public sealed class Update
+{
+    /// <summary>The topics of the update: the first is canonical, the others are alternates. At least one.</summary>
+    public required IReadOnlyList<string> Topics { get; init; }
+
+    /// <summary>The payload; may span several lines.</summary>
+    public string Data { get; init; } = "";
+
+    /// <summary>The id; when null the hub assigns <c>urn:uuid:&lt;uuid v7&gt;</c>.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The SSE event type; null for the default <c>message</c>.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>The reconnection delay in milliseconds to send to subscribers.</summary>
+    public long? Retry { get; init; }
+
+    /// <summary>Private updates reach only subscribers whose token grants one of the topics.</summary>
+    public bool Private { get; init; }
+
+    /// <summary>True when a retried publish carries the same content, so it can be acknowledged without delivering twice.</summary>
+    internal bool SameContentAs(Update other) =>
+        Data == other.Data && Type == other.Type && Retry == other.Retry && Private == other.Private
+        && Topics.SequenceEqual(other.Topics, StringComparer.Ordinal);
+
+    internal Update WithId(string id) => new()
+    {
+        Topics = Topics, Data = Data, Id = id, Type = Type, Retry = Retry, Private = Private,
+    };
+}

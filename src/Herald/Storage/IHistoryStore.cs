@@ -1,0 +1,30 @@
+namespace Herald.Storage;
+
+/// <summary>
+/// Where updates are kept, in order, and the feed that drives dispatch. Every publish goes through
+/// <see cref="AppendAsync"/>; every node dispatches only what <see cref="ReadFeedAsync"/> yields, so a single node
+/// and a cluster deliver alike.
+/// </summary>
+public interface IHistoryStore
+{
+    /// <summary>
+    /// Stores an update that already has its id and assigns it the next position. An id already retained with the
+    /// same content is a <see cref="AppendStatus.Duplicate"/> (nothing stored); with other content a <see cref="AppendStatus.Conflict"/>.
+    /// Returns only once the update is as durable as the store makes it.
+    /// </summary>
+    ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken);
+
+    /// <summary>The position of a retained update with this id, or null when it is unknown or no longer retained.</summary>
+    ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="maxCount"/> retained updates after a position, in store order (0 reads from the earliest).</summary>
+    ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken);
+
+    /// <summary>The position of the latest stored update (0 when empty).</summary>
+    ValueTask<long> GetHeadAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every update stored from now on, in store order, each once. One consumer per store: the node's dispatcher.
+    /// </summary>
+    IAsyncEnumerable<StoredUpdate> ReadFeedAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace Herald.Storage;
+
+/// <summary>
+/// History kept in process memory: fast, bounded by <see cref="HistoryLimits"/>, lost on restart.
+/// The default of an embedding app; <c>herald serve</c> uses a durable store.
+/// </summary>
+public sealed class MemoryHistoryStore : IHistoryStore
+{
+    private readonly Lock _lock = new();
+    private readonly List<StoredUpdate> _entries = [];
+    private readonly Dictionary<string, StoredUpdate> _byId = new(StringComparer.Ordinal);
+    private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HistoryLimits _limits;
+    private readonly TimeProvider _time;
+    private int _start;
+    private long _bytes;
+    private long _head;
+    private bool _feedTaken;
+
+    public MemoryHistoryStore(HistoryLimits limits, TimeProvider time)
+    {
+        _limits = limits;
+        _time = time;
+    }
+
+    internal int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count - _start;
+            }
+        }
+    }
+
+    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        var id = update.Id ?? throw new ArgumentException("The update needs an id before it is stored.", nameof(update));
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            EvictExpired(now);
+            if (_byId.TryGetValue(id, out var existing))
+            {
+                var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                return ValueTask.FromResult(new AppendResult(status, id, existing.Position));
+            }
+
+            var stored = new StoredUpdate(++_head, update, now);
+            _entries.Add(stored);
+            _byId[id] = stored;
+            _bytes += stored.Frame.Length;
+            EvictOverLimits();
+
+            // Written under the lock so the feed carries positions in order.
+            _feed.Writer.TryWrite(stored);
+            return ValueTask.FromResult(new AppendResult(AppendStatus.Appended, id, stored.Position));
+        }
+    }
+
+    public ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            EvictExpired(_time.GetUtcNow());
+            return ValueTask.FromResult(_byId.TryGetValue(id, out var stored) ? stored.Position : (long?)null);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            EvictExpired(_time.GetUtcNow());
+            var count = _entries.Count - _start;
+            if (count == 0)
+            {
+                return ValueTask.FromResult<IReadOnlyList<StoredUpdate>>([]);
+            }
+
+            // Positions are contiguous, so the first wanted entry is found by arithmetic, not by search.
+            var first = _entries[_start].Position;
+            var from = _start + (int)Math.Clamp(afterPosition + 1 - first, 0, count);
+            var take = Math.Min(maxCount, _entries.Count - from);
+            return ValueTask.FromResult<IReadOnlyList<StoredUpdate>>(take <= 0 ? [] : _entries.GetRange(from, take));
+        }
+    }
+
+    public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(_head);
+        }
+    }
+
+    public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_feedTaken)
+            {
+                throw new InvalidOperationException("The feed of a memory store has a single consumer: the hub's dispatcher.");
+            }
+
+            _feedTaken = true;
+        }
+
+        await foreach (var stored in _feed.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return stored;
+        }
+    }
+
+    private void EvictOverLimits()
+    {
+        while (_entries.Count - _start > 0 && (_entries.Count - _start > _limits.MaxCount || _bytes > _limits.MaxBytes))
+        {
+            RemoveOldest();
+        }
+
+        Compact();
+    }
+
+    private void EvictExpired(DateTimeOffset now)
+    {
+        if (_limits.MaxAge <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var cutoff = now - _limits.MaxAge;
+        while (_entries.Count - _start > 0 && _entries[_start].StoredAt < cutoff)
+        {
+            RemoveOldest();
+        }
+
+        Compact();
+    }
+
+    private void RemoveOldest()
+    {
+        var oldest = _entries[_start];
+        _entries[_start++] = null!;
+        _byId.Remove(oldest.Update.Id!);
+        _bytes -= oldest.Frame.Length;
+    }
+
+    /// <summary>Drops evicted slots once they are half the list, so removal stays amortized O(1).</summary>
+    private void Compact()
+    {
+        if (_start > 1024 && _start * 2 > _entries.Count)
+        {
+            _entries.RemoveRange(0, _start);
+            _start = 0;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Herald.Protocol;
+
+namespace Herald.Storage;
+
+/// <summary>An update with the position the store gave it.</summary>
+public sealed class StoredUpdate
+{
+    private SseFrame? _frame;
+
+    public StoredUpdate(long position, Update update, DateTimeOffset storedAt)
+    {
+        ArgumentNullException.ThrowIfNull(update.Id);
+        Position = position;
+        Update = update;
+        StoredAt = storedAt;
+    }
+
+    /// <summary>Monotonic position in the store, starting at 1.</summary>
+    public long Position { get; }
+
+    public Update Update { get; }
+
+    public DateTimeOffset StoredAt { get; }
+
+    /// <summary>The SSE bytes, serialized on first use and then shared by every delivery and replay.</summary>
+    internal SseFrame Frame => _frame ??= SseFrame.ForUpdate(Position, Update);
+}
