@@ -37,41 +37,107 @@ internal sealed class SseFrame
 
     /// <summary>
     /// Serializes an update: optional <c>event:</c>, optional <c>retry:</c>, <c>id:</c>, one <c>data:</c> line per line of data
-    /// (split on CRLF, CR or LF, so no data can inject fields), then a blank line.
+    /// (split on CRLF, CR or LF, so no data can inject fields), then a blank line. Sized exactly and written in one
+    /// pass, so a publish allocates the frame and nothing else.
     /// </summary>
     public static SseFrame ForUpdate(long position, Update update)
     {
-        var builder = new StringBuilder(update.Data.Length + 64);
-        if (!string.IsNullOrEmpty(update.Type))
+        var type = update.Type.AsSpan();
+        var id = update.Id.AsSpan();
+        var data = update.Data.AsSpan();
+        Span<byte> retryDigits = stackalloc byte[20];
+        var retryLength = 0;
+        if (update.Retry is { } retry && !retry.TryFormat(retryDigits, out retryLength))
         {
-            builder.Append("event: ").Append(update.Type).Append('\n');
+            throw new ArgumentOutOfRangeException(nameof(update), "retry does not fit");
         }
 
-        if (update.Retry is { } retry)
+        var length = (type.IsEmpty ? 0 : EventField.Length + Utf8.GetByteCount(type) + 1)
+            + (update.Retry is null ? 0 : RetryField.Length + retryLength + 1)
+            + IdField.Length + Utf8.GetByteCount(id) + 1
+            + DataLinesLength(data)
+            + 1;
+        var bytes = new byte[length];
+        var span = bytes.AsSpan();
+        if (!type.IsEmpty)
         {
-            builder.Append("retry: ").Append(retry).Append('\n');
+            span = WriteField(span, EventField, type);
         }
 
-        builder.Append("id: ").Append(update.Id).Append('\n');
-        AppendDataLines(builder, update.Data);
-        builder.Append('\n');
-        return new SseFrame(position, Utf8.GetBytes(builder.ToString()));
+        if (update.Retry is not null)
+        {
+            RetryField.CopyTo(span);
+            retryDigits[..retryLength].CopyTo(span[RetryField.Length..]);
+            span[RetryField.Length + retryLength] = (byte)'\n';
+            span = span[(RetryField.Length + retryLength + 1)..];
+        }
+
+        span = WriteField(span, IdField, id);
+        foreach (var line in new LineEnumerator(data))
+        {
+            span = WriteField(span, DataField, line);
+        }
+
+        span[0] = (byte)'\n';
+        return new SseFrame(position, bytes);
     }
 
-    private static void AppendDataLines(StringBuilder builder, string data)
+    private static ReadOnlySpan<byte> EventField => "event: "u8;
+
+    private static ReadOnlySpan<byte> RetryField => "retry: "u8;
+
+    private static ReadOnlySpan<byte> IdField => "id: "u8;
+
+    private static ReadOnlySpan<byte> DataField => "data: "u8;
+
+    private static int DataLinesLength(ReadOnlySpan<char> data)
     {
-        var rest = data.AsSpan();
-        while (true)
+        var length = 0;
+        foreach (var line in new LineEnumerator(data))
         {
-            var end = rest.IndexOfAny('\r', '\n');
-            builder.Append("data: ").Append(end < 0 ? rest : rest[..end]).Append('\n');
-            if (end < 0)
+            length += DataField.Length + Utf8.GetByteCount(line) + 1;
+        }
+
+        return length;
+    }
+
+    private static Span<byte> WriteField(Span<byte> destination, ReadOnlySpan<byte> name, ReadOnlySpan<char> value)
+    {
+        name.CopyTo(destination);
+        var written = name.Length + Utf8.GetBytes(value, destination[name.Length..]);
+        destination[written] = (byte)'\n';
+        return destination[(written + 1)..];
+    }
+
+    /// <summary>The lines of the data split on CRLF, CR or LF; empty data is one empty line.</summary>
+    private ref struct LineEnumerator(ReadOnlySpan<char> rest)
+    {
+        private ReadOnlySpan<char> _rest = rest;
+        private bool _done;
+
+        public ReadOnlySpan<char> Current { get; private set; }
+
+        public readonly LineEnumerator GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            if (_done)
             {
-                return;
+                return false;
             }
 
-            var skip = rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1;
-            rest = rest[(end + skip)..];
+            var end = _rest.IndexOfAny('\r', '\n');
+            if (end < 0)
+            {
+                Current = _rest;
+                _done = true;
+                return true;
+            }
+
+            Current = _rest[..end];
+            var skip = _rest[end] == '\r' && end + 1 < _rest.Length && _rest[end + 1] == '\n' ? 2 : 1;
+            _rest = _rest[(end + skip)..];
+            return true;
         }
     }
 }
