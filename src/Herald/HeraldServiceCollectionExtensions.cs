@@ -25,6 +25,8 @@ public static class HeraldServiceCollectionExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Herald.HeraldOptions>, Herald.HeraldOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<Herald.HeraldMetrics>();
         services.TryAddSingleton<TopicSelectorStore>();
         services.TryAddSingleton<Authorizer>();
         services.TryAddSingleton<SubscriberIndex>();

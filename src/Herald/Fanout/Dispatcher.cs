@@ -14,14 +14,16 @@ internal sealed partial class Dispatcher : BackgroundService
     private readonly IHistoryStore _store;
     private readonly SubscriberIndex _index;
     private readonly Authorizer _authorizer;
+    private readonly HeraldMetrics _metrics;
     private readonly ILogger<Dispatcher> _logger;
     private readonly List<Subscriber> _candidates = [];
 
-    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, ILogger<Dispatcher> logger)
+    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, HeraldMetrics metrics, ILogger<Dispatcher> logger)
     {
         _store = store;
         _index = index;
         _authorizer = authorizer;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -55,17 +57,21 @@ internal sealed partial class Dispatcher : BackgroundService
                 continue;
             }
 
-            if (subscriber.TryEnqueue(frame))
+            switch (subscriber.TryEnqueue(frame))
             {
-                delivered++;
-            }
-            else if (subscriber.CloseReason is { } reason)
-            {
-                LogDropped(_logger, reason);
+                case EnqueueResult.Queued:
+                    delivered++;
+                    break;
+                case EnqueueResult.Overflowed:
+                    _metrics.Dropped();
+                    LogDropped(_logger, subscriber.CloseReason!);
+                    break;
             }
         }
 
         _candidates.Clear();
+        _metrics.Published();
+        _metrics.Delivered(delivered);
         DispatchedPosition = stored.Position;
         LogDispatched(_logger, stored.Position, delivered);
     }

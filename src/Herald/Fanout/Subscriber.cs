@@ -57,12 +57,12 @@ internal sealed class Subscriber
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Queues a frame without waiting. False when the subscriber is closed or just overflowed (and is being disconnected).</summary>
-    public bool TryEnqueue(SseFrame frame)
+    /// <summary>Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call.</summary>
+    public EnqueueResult TryEnqueue(SseFrame frame)
     {
         if (IsClosed)
         {
-            return false;
+            return EnqueueResult.Closed;
         }
 
         var count = Interlocked.Increment(ref _queuedCount);
@@ -70,10 +70,10 @@ internal sealed class Subscriber
         if (count > _maxQueueLength || bytes > _maxQueueBytes)
         {
             Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly");
-            return false;
+            return EnqueueResult.Overflowed;
         }
 
-        return _queue.Writer.TryWrite(frame);
+        return _queue.Writer.TryWrite(frame) ? EnqueueResult.Queued : EnqueueResult.Closed;
     }
 
     /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
@@ -81,7 +81,7 @@ internal sealed class Subscriber
     {
         if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) >= silence
             && Interlocked.Exchange(ref _heartbeatPending, 1) == 0
-            && !TryEnqueue(SseFrame.Heartbeat))
+            && TryEnqueue(SseFrame.Heartbeat) != EnqueueResult.Queued)
         {
             Volatile.Write(ref _heartbeatPending, 0);
         }
@@ -160,4 +160,11 @@ internal sealed class Subscriber
 
     /// <summary>Marks a direct write (headers, replay) so heartbeats count from it.</summary>
     public void MarkWritten() => Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+}
+
+internal enum EnqueueResult
+{
+    Queued,
+    Closed,
+    Overflowed,
 }

@@ -32,6 +32,7 @@ internal sealed partial class SubscribeEndpoint
     private readonly HeraldOptions _options;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly HeraldMetrics _metrics;
     private readonly ILogger<SubscribeEndpoint> _logger;
 
     public SubscribeEndpoint(
@@ -42,6 +43,7 @@ internal sealed partial class SubscribeEndpoint
         IOptions<HeraldOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
+        HeraldMetrics metrics,
         ILogger<SubscribeEndpoint> logger)
     {
         _authorizer = authorizer;
@@ -51,6 +53,7 @@ internal sealed partial class SubscribeEndpoint
         _options = options.Value;
         _time = time;
         _lifetime = lifetime;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -92,6 +95,7 @@ internal sealed partial class SubscribeEndpoint
 
         var subscriber = new Subscriber(selectors, claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
+        _metrics.SubscriberOpened();
         try
         {
             await StreamAsync(context, subscriber, RequestedLastEventId(request)).ConfigureAwait(false);
@@ -106,6 +110,7 @@ internal sealed partial class SubscribeEndpoint
         finally
         {
             _index.Remove(subscriber);
+            _metrics.SubscriberClosed();
             subscriber.Disconnect("connection ended");
             if (subscriber.CloseReason is { } reason)
             {
