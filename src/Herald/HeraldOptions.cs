@@ -1,3 +1,5 @@
+using Herald.Storage;
+
 namespace Herald;
 
 /// <summary>
@@ -11,15 +13,6 @@ public sealed class HeraldOptions
 
     /// <summary>15 s: common proxies and load balancers cut streams idle for 60 s, so a quarter of that keeps every hop alive.</summary>
     public static readonly TimeSpan DefaultHeartbeat = TimeSpan.FromSeconds(15);
-
-    /// <summary>10,000 updates: enough to cover a few minutes of a busy hub's reconnects while keeping memory predictable.</summary>
-    public const int DefaultHistoryMaxCount = 10_000;
-
-    /// <summary>One day: a laptop that slept overnight can still resume; older updates are better refetched than replayed.</summary>
-    public static readonly TimeSpan DefaultHistoryMaxAge = TimeSpan.FromDays(1);
-
-    /// <summary>64 MiB: bounds the memory store regardless of update sizes.</summary>
-    public const long DefaultHistoryMaxBytes = 64L * 1024 * 1024;
 
     /// <summary>1 MiB: updates are notifications, not file transfers; larger bodies are almost always a mistake.</summary>
     public const long DefaultMaxRequestBodySize = 1024 * 1024;
@@ -57,11 +50,20 @@ public sealed class HeraldOptions
     /// <summary>No stream stays silent longer than this; <see cref="TimeSpan.Zero"/> disables heartbeats.</summary>
     public TimeSpan Heartbeat { get; set; } = DefaultHeartbeat;
 
-    public int HistoryMaxCount { get; set; } = DefaultHistoryMaxCount;
+    /// <summary>
+    /// Where history is kept: <c>memory</c> (the default of an embedding app: fast, lost on restart) or
+    /// <c>sqlite:PATH</c> (durable; the default of <c>herald serve</c>).
+    /// </summary>
+    public string Store { get; set; } = HistoryStoreFactory.Memory;
 
-    public TimeSpan HistoryMaxAge { get; set; } = DefaultHistoryMaxAge;
+    /// <summary>Most updates retained; unset uses the store's default (<see cref="HistoryLimits"/>).</summary>
+    public int? HistoryMaxCount { get; set; }
 
-    public long HistoryMaxBytes { get; set; } = DefaultHistoryMaxBytes;
+    /// <summary>Oldest update retained; unset uses the store's default; zero keeps updates regardless of age.</summary>
+    public TimeSpan? HistoryMaxAge { get; set; }
+
+    /// <summary>Most bytes of serialized updates retained; unset uses the store's default.</summary>
+    public long? HistoryMaxBytes { get; set; }
 
     public long MaxRequestBodySize { get; set; } = DefaultMaxRequestBodySize;
 

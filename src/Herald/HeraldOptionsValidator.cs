@@ -1,3 +1,4 @@
+using Herald.Storage;
 using System.Text;
 using Microsoft.Extensions.Options;
 
@@ -30,9 +31,14 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("Heartbeat must be zero (off) or positive");
         }
 
-        if (options.HistoryMaxCount < 0 || options.HistoryMaxBytes < 0 || options.HistoryMaxAge < TimeSpan.Zero)
+        if (options.HistoryMaxCount <= 0 || options.HistoryMaxBytes <= 0 || options.HistoryMaxAge < TimeSpan.Zero)
         {
-            failures.Add("HistoryMaxCount, HistoryMaxAge and HistoryMaxBytes must not be negative");
+            failures.Add("HistoryMaxCount and HistoryMaxBytes must be positive, and HistoryMaxAge must not be negative");
+        }
+
+        if (HistoryStoreFactory.Describe(options.Store) is { } storeError)
+        {
+            failures.Add(storeError);
         }
 
         if (options.MaxRequestBodySize <= 0)

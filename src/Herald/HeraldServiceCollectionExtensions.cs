@@ -30,9 +30,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<TopicSelectorStore>();
         services.TryAddSingleton<Authorizer>();
         services.TryAddSingleton<SubscriberIndex>();
-        services.TryAddSingleton<IHistoryStore>(sp => new MemoryHistoryStore(
-            HistoryLimits.From(sp.GetRequiredService<IOptions<Herald.HeraldOptions>>().Value),
-            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IHistoryStore>(HistoryStoreFactory.Create);
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<PublishEndpoint>();

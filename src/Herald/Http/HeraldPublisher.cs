@@ -34,7 +34,17 @@ internal sealed class HeraldPublisher : IHeraldPublisher
 
         // UUID v7 ids sort by time, which keeps store indexes append-friendly.
         var withId = update.Id is null ? update.WithId(IdPrefix + Guid.CreateVersion7()) : update;
-        var result = await _store.AppendAsync(withId, cancellationToken).ConfigureAwait(false);
+        AppendResult result;
+        try
+        {
+            result = await _store.AppendAsync(withId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HistoryStoreException e)
+        {
+            // Nothing was acknowledged: the publisher may retry, safely when it set an id.
+            return (null, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the update was not stored: " + e.Message));
+        }
+
         return result.Status == AppendStatus.Conflict
             ? (null, new HeraldError(StatusCodes.Status409Conflict, $"an update with id \"{result.Id}\" was already published with different content"))
             : (result.Id, null);

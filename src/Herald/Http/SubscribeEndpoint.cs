@@ -107,6 +107,15 @@ internal sealed partial class SubscribeEndpoint
         catch (IOException)
         {
         }
+        catch (HistoryStoreException e)
+        {
+            // Before the stream starts the client gets a clear 503; after, the stream ends and the client resumes.
+            LogReplayFailed(_logger, e.Message);
+            if (!context.Response.HasStarted)
+            {
+                await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "cannot replay: " + e.Message)).ConfigureAwait(false);
+            }
+        }
         finally
         {
             _index.Remove(subscriber);
@@ -200,6 +209,9 @@ internal sealed partial class SubscribeEndpoint
         var query = request.Query[LastEventIdQuery];
         return query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replay failed: {Reason}")]
+    private static partial void LogReplayFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber stream ended: {Reason}")]
     private static partial void LogStreamEnded(ILogger logger, string reason);

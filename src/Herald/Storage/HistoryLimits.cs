@@ -3,6 +3,18 @@ namespace Herald.Storage;
 /// <summary>The retention bounds every store honours: the oldest updates go first when any is exceeded.</summary>
 public sealed record HistoryLimits(int MaxCount, TimeSpan MaxAge, long MaxBytes)
 {
-    public static HistoryLimits From(HeraldOptions options) =>
-        new(options.HistoryMaxCount, options.HistoryMaxAge, options.HistoryMaxBytes);
+    /// <summary>
+    /// Memory: 10,000 updates, one day, 64 MiB — covers a few minutes of a busy hub's reconnects (and a laptop that
+    /// slept overnight) while keeping the process's memory predictable.
+    /// </summary>
+    public static readonly HistoryLimits MemoryDefaults = new(10_000, TimeSpan.FromDays(1), 64L * 1024 * 1024);
+
+    /// <summary>SQLite: 100,000 updates, 7 days, 1 GiB — a disk holds far more than memory; a week covers weekend outages.</summary>
+    public static readonly HistoryLimits DurableDefaults = new(100_000, TimeSpan.FromDays(7), 1024L * 1024 * 1024);
+
+    /// <summary>The configured limits, each unset one taken from the store's defaults.</summary>
+    public static HistoryLimits From(HeraldOptions options, HistoryLimits defaults) => new(
+        options.HistoryMaxCount ?? defaults.MaxCount,
+        options.HistoryMaxAge ?? defaults.MaxAge,
+        options.HistoryMaxBytes ?? defaults.MaxBytes);
 }

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// History in one local SQLite file (WAL, <c>synchronous=FULL</c>): a publish is acknowledged only once committed,
+/// concurrent publishes share one commit, and replay survives restarts and crashes. One process owns the file.
+/// </summary>
+public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
+{
+    private readonly string _path;
+    private readonly string _readConnectionString;
+    private readonly FileStream _lock;
+    private readonly SqliteWriter _writer;
+    private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
+    private int _feedTaken;
+
+    /// <summary>Opens or creates the file; throws <see cref="HistoryStoreException"/> with a clear reason when it cannot.</summary>
+    public SqliteHistoryStore(string path, HistoryLimits limits, TimeProvider time, ILogger<SqliteHistoryStore> logger)
+    {
+        _path = Path.GetFullPath(path);
+        _lock = AcquireLock(_path);
+        try
+        {
+            var builder = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = 30 };
+            _readConnectionString = builder.ToString();
+            _writer = new SqliteWriter(_path, builder.ToString(), limits, time, _feed.Writer, logger);
+        }
+        catch
+        {
+            _lock.Dispose();
+            throw;
+        }
+    }
+
+    public string FilePath => _path;
+
+    /// <summary>Applies retention now instead of at the next background step.</summary>
+    internal Task EnforceRetentionAsync() => _writer.EnforceRetentionAsync();
+
+    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken) =>
+        _writer.AppendAsync(update, cancellationToken);
+
+    public ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT position FROM updates WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            return command.ExecuteScalar() is long position ? position : (long?)null;
+        });
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StoredUpdate>>(connection =>
+        {
+            // One short statement per page: a long replay never pins a read snapshot that would stop WAL checkpoints.
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {SqliteRows.Columns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
+            command.Parameters.AddWithValue("$after", afterPosition);
+            command.Parameters.AddWithValue("$limit", maxCount);
+            using var reader = command.ExecuteReader();
+            var page = new List<StoredUpdate>();
+            while (reader.Read())
+            {
+                page.Add(SqliteRows.Read(reader));
+            }
+
+            return page;
+        });
+
+    public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
+
+    public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _feedTaken, 1) != 0)
+        {
+            throw new InvalidOperationException("The feed of a history store has a single consumer: the hub's dispatcher.");
+        }
+
+        await foreach (var stored in _feed.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return stored;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        SqliteConnection.ClearPool(new SqliteConnection(_readConnectionString));
+        _lock.Dispose();
+    }
+
+    private ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read)
+    {
+        try
+        {
+            using var connection = new SqliteConnection(_readConnectionString);
+            connection.Open();
+            return ValueTask.FromResult(read(connection));
+        }
+        catch (SqliteException e)
+        {
+            throw new HistoryStoreException($"cannot read the history file '{_path}': {e.Message}", e);
+        }
+    }
+
+    private static FileStream AcquireLock(string path)
+    {
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HistoryStoreException($"cannot create the folder of the history file '{path}': {e.Message}", e);
+        }
+
+        var lockPath = path + ".lock";
+        try
+        {
+            // FileShare.None takes an exclusive advisory lock: a second hub on the same file would miss this one's publishes.
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(lockPath))
+        {
+            throw new HistoryStoreException($"the history file '{path}' is in use by another Herald process (lock '{lockPath}' is held); stop it or use another --store path", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HistoryStoreException($"cannot create the lock file '{lockPath}': {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Maps rows of the <c>updates</c> table to and from updates.</summary>
+internal static class SqliteRows
+{
+    public const string Columns = "position, id, topics, data, type, retry, private, stored_at";
+
+    public static StoredUpdate Read(SqliteDataReader reader)
+    {
+        var update = new Update
+        {
+            Id = reader.GetString(1),
+            Topics = JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [],
+            Data = reader.GetString(3),
+            Type = reader.IsDBNull(4) ? null : reader.GetString(4),
+            Retry = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            Private = reader.GetInt64(6) != 0,
+        };
+        return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
+    }
+
+    public static string TopicsJson(Update update) => JsonSerializer.Serialize(update.Topics);
+}

@@ -1,0 +1,379 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The file's single writer. Publishes queue here; the loop commits everything waiting at that moment in one
+/// transaction (group commit: one disk sync for many publishes), then acknowledges them and feeds the dispatcher.
+/// Retention deletes run on the same loop in small batches between commits, so they never block publishing for long.
+/// </summary>
+internal sealed partial class SqliteWriter : IAsyncDisposable
+{
+    /// <summary>Most publishes in one commit: bounds the latency a large group adds to its first member.</summary>
+    public const int MaxBatch = 1024;
+
+    /// <summary>Most rows one retention step deletes: a few milliseconds of work between publish batches.</summary>
+    public const int CleanupBatch = 500;
+
+    /// <summary>How often retention runs when the hub is idle (age-based expiry needs no publish to happen).</summary>
+    public static readonly TimeSpan CleanupInterval = TimeSpan.FromSeconds(5);
+
+    private readonly string _path;
+    private readonly HistoryLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly ChannelWriter<StoredUpdate> _feed;
+    private readonly ILogger _logger;
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _findById;
+    private readonly SqliteCommand _insert;
+    private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly ITimer _cleanupTimer;
+    private long _head;
+    private long _count;
+    private long _bytes;
+    private int _cleanupRequested;
+
+    public SqliteWriter(string path, string connectionString, HistoryLimits limits, TimeProvider time, ChannelWriter<StoredUpdate> feed, ILogger logger)
+    {
+        _path = path;
+        _limits = limits;
+        _time = time;
+        _feed = feed;
+        _logger = logger;
+        _connection = new SqliteConnection(connectionString);
+        try
+        {
+            _connection.Open();
+            SqliteSchema.Execute(_connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = 67108864;");
+            SqliteSchema.OpenOrCreate(_connection, path);
+            using (var stats = _connection.CreateCommand())
+            {
+                stats.CommandText = "SELECT count(*), coalesce(sum(size), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'updates'), 0) FROM updates";
+                using var reader = stats.ExecuteReader();
+                reader.Read();
+                _count = reader.GetInt64(0);
+                _bytes = reader.GetInt64(1);
+                _head = reader.GetInt64(2);
+            }
+
+            _findById = Prepare("SELECT position, topics, data, type, retry, private FROM updates WHERE id = $id", "$id");
+            _insert = Prepare(
+                "INSERT INTO updates (id, topics, data, type, retry, private, stored_at, size) VALUES ($id, $topics, $data, $type, $retry, $private, $stored_at, $size) RETURNING position",
+                "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
+        }
+        catch (SqliteException e)
+        {
+            _connection.Dispose();
+            throw new HistoryStoreException($"cannot open the history file '{path}': {Describe(e)}", e);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+
+        _loop = Task.Run(RunAsync);
+        _cleanupTimer = time.CreateTimer(_ => RequestCleanup(), null, CleanupInterval, CleanupInterval);
+        RequestCleanup();
+    }
+
+    /// <summary>Position of the last committed update.</summary>
+    public long Head => Volatile.Read(ref _head);
+
+    public async ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(update);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new HistoryStoreException($"the history file '{_path}' is closed: the hub is shutting down");
+        }
+
+        // Not cancellable once queued: the commit may already be under way, and its outcome must stay knowable.
+        return await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _cleanupTimer.DisposeAsync().ConfigureAwait(false);
+        _pending.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _findById.Dispose();
+        _insert.Dispose();
+        _connection.Dispose();
+        _stop.Dispose();
+    }
+
+    /// <summary>Runs retention to completion now; completes when the history is within its limits.</summary>
+    public Task EnforceRetentionAsync()
+    {
+        var request = new Pending(Pending.Cleanup.Update);
+        return _pending.Writer.TryWrite(request) ? request.Done.Task : Task.CompletedTask;
+    }
+
+    private void RequestCleanup()
+    {
+        if (Interlocked.Exchange(ref _cleanupRequested, 1) == 0)
+        {
+            _pending.Writer.TryWrite(Pending.Cleanup);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var reader = _pending.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var cleanup = false;
+            List<Pending>? retentionWaiters = null;
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                if (ReferenceEquals(pending, Pending.Cleanup))
+                {
+                    cleanup = true;
+                }
+                else if (ReferenceEquals(pending.Update, Pending.Cleanup.Update))
+                {
+                    (retentionWaiters ??= []).Add(pending);
+                }
+                else
+                {
+                    batch.Add(pending);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                CommitBatch(batch);
+                batch.Clear();
+            }
+
+            if (cleanup)
+            {
+                Volatile.Write(ref _cleanupRequested, 0);
+                CleanupStep();
+            }
+
+            if (retentionWaiters is not null)
+            {
+                while (CleanupStep())
+                {
+                }
+
+                foreach (var waiter in retentionWaiters)
+                {
+                    waiter.Done.TrySetResult(default);
+                }
+            }
+        }
+    }
+
+    private void CommitBatch(List<Pending> batch)
+    {
+        var results = new AppendResult[batch.Count];
+        var appended = new List<StoredUpdate>(batch.Count);
+        var inBatch = new Dictionary<string, StoredUpdate>(StringComparer.Ordinal);
+        var now = _time.GetUtcNow();
+        long addedBytes = 0;
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _findById.Transaction = transaction;
+            _insert.Transaction = transaction;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var update = batch[i].Update;
+                var id = update.Id!;
+                var existing = inBatch.TryGetValue(id, out var sameBatch) ? sameBatch : FindExisting(id);
+                if (existing is not null)
+                {
+                    var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                    results[i] = new AppendResult(status, id, existing.Position);
+                    continue;
+                }
+
+                var stored = Insert(update, now);
+                inBatch[id] = stored;
+                appended.Add(stored);
+                addedBytes += stored.Frame.Length;
+                results[i] = new AppendResult(AppendStatus.Appended, id, stored.Position);
+            }
+
+            transaction.Commit();
+        }
+        catch (SqliteException e)
+        {
+            LogCommitFailed(_logger, _path, e.Message);
+            var failure = new HistoryStoreException($"the history file '{_path}' cannot be written: {Describe(e)}", e);
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetException(failure);
+            }
+
+            return;
+        }
+
+        if (appended.Count > 0)
+        {
+            Volatile.Write(ref _head, appended[^1].Position);
+            _count += appended.Count;
+            _bytes += addedBytes;
+
+            // Only committed updates reach the feed, in commit order.
+            foreach (var stored in appended)
+            {
+                _feed.TryWrite(stored);
+            }
+
+            if (_count > _limits.MaxCount || _bytes > _limits.MaxBytes)
+            {
+                RequestCleanup();
+            }
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Done.TrySetResult(results[i]);
+        }
+    }
+
+    private StoredUpdate? FindExisting(string id)
+    {
+        _findById.Parameters["$id"].Value = id;
+        using var reader = _findById.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var update = new Update
+        {
+            Id = id,
+            Topics = System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(1)) ?? [],
+            Data = reader.GetString(2),
+            Type = reader.IsDBNull(3) ? null : reader.GetString(3),
+            Retry = reader.IsDBNull(4) ? null : reader.GetInt64(4),
+            Private = reader.GetInt64(5) != 0,
+        };
+        return new StoredUpdate(reader.GetInt64(0), update, default);
+    }
+
+    private StoredUpdate Insert(Update update, DateTimeOffset now)
+    {
+        var p = _insert.Parameters;
+        p["$id"].Value = update.Id;
+        p["$topics"].Value = SqliteRows.TopicsJson(update);
+        p["$data"].Value = update.Data;
+        p["$type"].Value = (object?)update.Type ?? DBNull.Value;
+        p["$retry"].Value = (object?)update.Retry ?? DBNull.Value;
+        p["$private"].Value = update.Private ? 1 : 0;
+        p["$stored_at"].Value = now.ToUnixTimeMilliseconds();
+
+        // The size is the SSE frame's: the same measure the memory store bounds, and the frame is needed for dispatch anyway.
+        var position = Volatile.Read(ref _head) + 1;
+        var provisional = new StoredUpdate(position, update, now);
+        p["$size"].Value = provisional.Frame.Length;
+        var assigned = (long)_insert.ExecuteScalar()!;
+        return assigned == position ? provisional : new StoredUpdate(assigned, update, now);
+    }
+
+    /// <summary>Deletes one small batch of the oldest rows beyond the limits; true (and another step requested) if more remain.</summary>
+    private bool CleanupStep()
+    {
+        try
+        {
+            var cutoff = _limits.MaxAge > TimeSpan.Zero ? (_time.GetUtcNow() - _limits.MaxAge).ToUnixTimeMilliseconds() : long.MinValue;
+            long lastRemoved = 0, removedCount = 0, removedBytes = 0;
+            using (var oldest = _connection.CreateCommand())
+            {
+                oldest.CommandText = "SELECT position, size, stored_at FROM updates ORDER BY position LIMIT $limit";
+                oldest.Parameters.AddWithValue("$limit", CleanupBatch);
+                using var reader = oldest.ExecuteReader();
+                while (reader.Read())
+                {
+                    var over = _count - removedCount > _limits.MaxCount || _bytes - removedBytes > _limits.MaxBytes || reader.GetInt64(2) < cutoff;
+                    if (!over)
+                    {
+                        break;
+                    }
+
+                    lastRemoved = reader.GetInt64(0);
+                    removedCount++;
+                    removedBytes += reader.GetInt64(1);
+                }
+            }
+
+            if (removedCount == 0)
+            {
+                return false;
+            }
+
+            using (var delete = _connection.CreateCommand())
+            {
+                delete.CommandText = "DELETE FROM updates WHERE position <= $last";
+                delete.Parameters.AddWithValue("$last", lastRemoved);
+                delete.ExecuteNonQuery();
+            }
+
+            _count -= removedCount;
+            _bytes -= removedBytes;
+            if (removedCount == CleanupBatch)
+            {
+                RequestCleanup();
+                return true;
+            }
+
+            // Caught up: fold the WAL back into the file so it stays small.
+            SqliteSchema.Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE)");
+            return false;
+        }
+        catch (SqliteException e)
+        {
+            LogCleanupFailed(_logger, _path, e.Message);
+            return false;
+        }
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private static string Describe(SqliteException e) => e.SqliteErrorCode switch
+    {
+        26 => "the file is not a SQLite database (corrupt, or another kind of file)",
+        11 => "the database file is corrupt",
+        13 => "the disk is full",
+        14 => "the file cannot be opened (missing folder, or no permission)",
+        5 or 6 => "the database is locked by another process",
+        8 => "the file is read-only",
+        _ => e.Message,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing to {Path} failed; publishes answer 503: {Reason}")]
+    private static partial void LogCommitFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention cleanup of {Path} failed, will retry: {Reason}")]
+    private static partial void LogCleanupFailed(ILogger logger, string path, string reason);
+
+    private sealed class Pending(Update update)
+    {
+        /// <summary>A marker asking the loop for one retention step.</summary>
+        public static readonly Pending Cleanup = new(new Update { Topics = [] });
+
+        public Update Update { get; } = update;
+
+        public TaskCompletionSource<AppendResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
