@@ -12,6 +12,12 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 {
+    /// <summary>
+    /// 5 s: how long a statement waits for a lock held by another program before the publish is refused with 503;
+    /// long enough to ride out a backup tool's brief lock, short enough that publishers see the problem.
+    /// </summary>
+    public const int LockWaitSeconds = 5;
+
     private readonly string _path;
     private readonly string _readConnectionString;
     private readonly FileStream _lock;
@@ -26,7 +32,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         _lock = AcquireLock(_path);
         try
         {
-            var builder = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = 30 };
+            var builder = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = LockWaitSeconds };
             _readConnectionString = builder.ToString();
             _writer = new SqliteWriter(_path, builder.ToString(), limits, time, _feed.Writer, logger);
         }

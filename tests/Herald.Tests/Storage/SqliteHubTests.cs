@@ -1,0 +1,81 @@
+using System.Net;
+using Herald.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Tests.Storage;
+
+public sealed class SqliteHubTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task A_subscriber_resumes_across_a_hub_restart()
+    {
+        var store = "sqlite:" + _dir.File("history.db");
+        string seen;
+        await using (var hub = await TestHub.StartAsync(o => o.Store = store))
+        {
+            seen = await hub.PublishAsync("t", "before");
+            await hub.PublishAsync("t", "missed one");
+            await hub.PublishAsync("t", "missed two");
+        }
+
+        await using var restarted = await TestHub.StartAsync(o => o.Store = store);
+        await using var stream = await restarted.SubscribeAsync(["t"], lastEventId: seen);
+        await restarted.PublishAsync("t", "after restart");
+
+        Assert.Equal(seen, Assert.Single(stream.Response.Headers.GetValues("Last-Event-ID")));
+        Assert.Equal(["missed one", "missed two", "after restart"], (await stream.ReadUntilDataAsync("after restart")).Select(e => e.Data));
+    }
+
+    [Fact]
+    public async Task Idempotent_publish_holds_across_a_restart()
+    {
+        var store = "sqlite:" + _dir.File("history.db");
+        await using (var hub = await TestHub.StartAsync(o => o.Store = store))
+        {
+            await hub.PublishAsync("t", "content", id: "order-1");
+        }
+
+        await using var restarted = await TestHub.StartAsync(o => o.Store = store);
+        using var same = await restarted.PostAsync([new("topic", "t"), new("data", "content"), new("id", "order-1")]);
+        using var different = await restarted.PostAsync([new("topic", "t"), new("data", "changed"), new("id", "order-1")]);
+
+        Assert.Equal((HttpStatusCode.OK, "order-1"), (same.StatusCode, await same.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.Conflict, different.StatusCode);
+    }
+
+    [Fact]
+    public async Task While_the_file_is_locked_publishes_get_503_and_subscribers_keep_their_stream()
+    {
+        var path = _dir.File("history.db");
+        await using var hub = await TestHub.StartAsync(o => o.Store = "sqlite:" + path);
+        await using var stream = await hub.SubscribeAsync(["t"]);
+        await hub.PublishAsync("t", "first");
+        Assert.Equal("first", (await stream.NextAsync()).Data);
+
+        using (var intruder = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            intruder.Open();
+            using (var begin = intruder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE";
+                begin.ExecuteNonQuery();
+            }
+
+            using var refused = await hub.PostAsync([new("topic", "t"), new("data", "while locked"), new("id", "locked-1")]);
+            var reason = await refused.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Contains("not stored", reason);
+            Assert.Contains("locked", reason);
+        }
+
+        await hub.PublishAsync("t", "after unlock");
+        Assert.Equal("after unlock", (await stream.NextAsync()).Data);
+        Assert.False(stream.Completion.IsCompleted);
+        Assert.DoesNotContain("while locked", stream.RawText);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
