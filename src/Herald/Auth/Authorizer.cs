@@ -148,6 +148,14 @@ internal sealed partial class Authorizer
             return Refuse(role, $"the token's algorithm \"{jwt.Alg}\" is not accepted (accepted: {string.Join(", ", _options.JwtAlgorithms)})");
         }
 
+        // RFC 7518 §3.2: an HMAC key must be at least the hash size. The JWT library enforces it by failing signature
+        // validation, which would misleadingly read as a forged token, so say what is wrong instead.
+        var neededBits = jwt.Alg switch { "HS384" => 384, "HS512" => 512, _ => 256 };
+        if (parameters.IssuerSigningKey.KeySize < neededBits)
+        {
+            return Refuse(role, $"the hub's {RoleName(role)} key is {parameters.IssuerSigningKey.KeySize} bits, too short for {jwt.Alg} (at least {neededBits} bits): sign with HS256 or configure a longer key");
+        }
+
         var result = await Handler.ValidateTokenAsync(jwt, parameters).ConfigureAwait(false);
         if (!result.IsValid)
         {

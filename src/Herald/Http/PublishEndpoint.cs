@@ -11,6 +11,9 @@ namespace Herald.Http;
 /// <summary><c>POST /.well-known/mercure</c>: a form-encoded update, answered with its id once stored.</summary>
 internal sealed class PublishEndpoint
 {
+    /// <summary>Chunk size lines and CRLFs Kestrel counts on top of the payload of a chunked body.</summary>
+    private const long ChunkFramingAllowance = 4096;
+
     private readonly Authorizer _authorizer;
     private readonly HeraldPublisher _publisher;
     private readonly HeraldOptions _options;
@@ -58,7 +61,15 @@ internal sealed class PublishEndpoint
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            sizeFeature.MaxRequestBodySize = _options.MaxRequestBodySize;
+            // Kestrel counts chunk framing against its limit, so it only backstops; the payload is counted exactly below.
+            sizeFeature.MaxRequestBodySize = request.ContentLength is null
+                ? (2 * _options.MaxRequestBodySize) + ChunkFramingAllowance
+                : _options.MaxRequestBodySize;
+        }
+
+        if (request.ContentLength is null)
+        {
+            request.Body = new PayloadLimitStream(request.Body, _options.MaxRequestBodySize);
         }
 
         IFormCollection form;
@@ -136,6 +147,48 @@ internal sealed class PublishEndpoint
     private static bool IsFormUrlEncoded(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)
         && parsed.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Fails a read once more than <c>limit</c> payload bytes arrive, whatever the chunk framing costs.</summary>
+    private sealed class PayloadLimitStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Count(int read)
+        {
+            _read += read;
+            return _read > limit
+                ? throw new BadHttpRequestException("request body too large", StatusCodes.Status413PayloadTooLarge)
+                : read;
+        }
+    }
 
     private Task WriteTooLargeAsync(HttpContext context) =>
         HttpResponses.WriteErrorAsync(context, new HeraldError(
