@@ -38,18 +38,20 @@ internal sealed class PublishEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+
+        // Who is asking comes first, as in Mercure: an anonymous caller learns nothing about the body it sent.
+        var (claims, authError) = await _authorizer.AuthenticatePublisherAsync(request).ConfigureAwait(false);
+        if (claims is null)
+        {
+            await HttpResponses.WriteErrorAsync(context, authError!).ConfigureAwait(false);
+            return;
+        }
+
         if (!IsFormUrlEncoded(request.ContentType))
         {
             await HttpResponses.WriteErrorAsync(context, new HeraldError(
                 StatusCodes.Status415UnsupportedMediaType,
                 "the body must be application/x-www-form-urlencoded")).ConfigureAwait(false);
-            return;
-        }
-
-        var (claims, authError) = await _authorizer.AuthenticatePublisherAsync(request).ConfigureAwait(false);
-        if (claims is null)
-        {
-            await HttpResponses.WriteErrorAsync(context, authError!).ConfigureAwait(false);
             return;
         }
 
