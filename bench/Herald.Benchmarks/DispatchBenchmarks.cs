@@ -38,9 +38,9 @@ public class DispatchBenchmarks
         var selectors = new TopicSelectorStore();
         var options = Options.Create(new HeraldOptions { JwtKey = "benchmark-secret-key-that-is-long-enough-for-hs256" });
         var authorizer = new Authorizer(options, selectors, TimeProvider.System, NullLogger<Authorizer>.Instance);
-        var store = new MemoryHistoryStore(HistoryLimits.From(options.Value), TimeProvider.System);
+        var store = new MemoryHistoryStore(HistoryLimits.MemoryDefaults, TimeProvider.System);
         var index = new SubscriberIndex(selectors);
-        _dispatcher = new Dispatcher(store, index, authorizer, NullLogger<Dispatcher>.Instance);
+        _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), NullLogger<Dispatcher>.Instance);
 
         // Each subscriber has its own claims, as each token does, granting the topic through a shared template.
         _subscribers = new Subscriber[Subscribers];
@@ -120,5 +120,15 @@ public class DispatchBenchmarks
             sizeHint <= _buffer.Length ? _buffer : new byte[sizeHint];
 
         public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+    }
+}
+
+/// <summary>Meters that nobody listens to, as in a hub without an exporter.</summary>
+internal sealed class NoMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+{
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+    public void Dispose()
+    {
     }
 }
