@@ -83,8 +83,8 @@ public sealed class ServeTests : IDisposable
 
         await using var stream = await SseStream.OpenAsync(Client(baseAddress), HubPath, [Topic], null, null);
 
-        // A heartbeat is an SSE comment: a line starting with a colon, after the stream's opening bytes.
-        await stream.WaitForRawAsync("\n:");
+        // The stream opens with an empty comment; a heartbeat is a second one.
+        await stream.WaitForRawAsync(":\n\n:\n\n");
     }
 
     [Fact]
