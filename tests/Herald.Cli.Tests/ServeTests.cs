@@ -6,13 +6,13 @@ using Herald.Tests.Infrastructure;
 
 namespace Herald.Cli.Tests;
 
-public sealed class ServeTests : IDisposable
+public sealed class ServeTests : IAsyncLifetime
 {
     private const string HubPath = "/.well-known/mercure";
     private const string Topic = "https://example.com/books/1";
 
     private readonly TempDirectory _directory = new();
-    private readonly List<IAsyncDisposable> _processes = [];
+    private readonly List<HeraldProcess> _processes = [];
     private readonly HttpClient _client = new() { Timeout = HeraldProcess.WaitLimit };
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class ServeTests : IDisposable
     {
         await ServeAsync([]);
 
-        var process = (HeraldProcess)_processes[^1];
+        var process = _processes[^1];
         await process.WaitForLineAsync(l => l.Contains("nobody can subscribe or publish", StringComparison.Ordinal));
     }
 
@@ -91,7 +91,7 @@ public sealed class ServeTests : IDisposable
     public async Task Sigterm_ends_open_streams_with_a_retry_and_exits_0()
     {
         var baseAddress = await ServeAsync(["--anonymous"]);
-        var process = (HeraldProcess)_processes[^1];
+        var process = _processes[^1];
         await using var stream = await SseStream.OpenAsync(Client(baseAddress), HubPath, [Topic], null, null);
 
         process.Terminate();
@@ -102,11 +102,14 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(0, await exit);
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Kills every process the test started, even when an assertion failed first.</summary>
+    public async Task DisposeAsync()
     {
         foreach (var process in _processes)
         {
-            process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await process.DisposeAsync();
         }
 
         _client.Dispose();
