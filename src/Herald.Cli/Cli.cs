@@ -8,11 +8,14 @@ internal static class Cli
     /// <summary>2, as most Unix tools: the command line or configuration was wrong, not the run.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Writes <c>herald: message</c> as a single stderr line and returns <see cref="UsageError"/>.</summary>
-    public static int Fail(string message)
+    /// <summary>1: the configuration was understood but the hub could not start (its history file is locked, corrupt…).</summary>
+    public const int StartFailure = 1;
+
+    /// <summary>Writes <c>herald: message</c> as a single stderr line and returns the exit code.</summary>
+    public static int Fail(string message, int exitCode = UsageError)
     {
         Console.Error.WriteLine("herald: " + message.ReplaceLineEndings(" ").Trim());
-        return UsageError;
+        return exitCode;
     }
 }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Herald.Cli.Configuration;
 using Herald.Cli.Hosting;
+using Herald.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Cli.Commands;
@@ -23,6 +24,11 @@ internal static class ServeCommand
     private static readonly Option<TimeSpan?> HistoryMaxAge = DurationOption("--history-max-age", "oldest update kept for replay");
     private static readonly Option<long?> HistoryMaxBytes = new("--history-max-bytes") { Description = "most bytes of updates kept for replay" };
     private static readonly Option<long?> MaxRequestBodySize = new("--max-request-body-size") { Description = "largest publish body in bytes (larger gets 413)" };
+    private static readonly Option<string?> Store = new("--store")
+    {
+        Description = $"where history is kept: memory, or sqlite:PATH [default: {ServeSettings.DefaultStore}]",
+    };
+
     private static readonly Option<string?> ConfigFile = new("--config") { Description = "extra JSON configuration file (section \"Herald\"), above herald.json and below environment variables" };
 
     public static Command Create()
@@ -30,7 +36,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the hub.")
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, Anonymous, Heartbeat,
-            HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, ConfigFile,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, ConfigFile,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -49,6 +55,7 @@ internal static class ServeCommand
         HistoryMaxBytes = parseResult.GetValue(HistoryMaxBytes),
         MaxRequestBodySize = parseResult.GetValue(MaxRequestBodySize),
         ConfigFile = parseResult.GetValue(ConfigFile),
+        Store = parseResult.GetValue(Store),
     };
 
     private static async Task<int> RunAsync(ServeFlags flags)
@@ -65,6 +72,10 @@ internal static class ServeCommand
         catch (OptionsValidationException e)
         {
             return Cli.Fail("invalid configuration: " + string.Join("; ", e.Failures));
+        }
+        catch (HistoryStoreException e)
+        {
+            return Cli.Fail(e.Message, Cli.StartFailure);
         }
         catch (IOException e)
         {

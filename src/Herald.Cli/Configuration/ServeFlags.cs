@@ -25,9 +25,12 @@ internal sealed record ServeFlags
 
     public string? ConfigFile { get; init; }
 
+    public string? Store { get; init; }
+
     /// <summary>Flags win over every other source, so they are applied last.</summary>
     public void ApplyTo(HeraldOptions options)
     {
+        options.Store = Store ?? options.Store;
         options.JwtKey = JwtKey ?? options.JwtKey;
         options.PublisherKey = PublisherKey ?? options.PublisherKey;
         options.SubscriberKey = SubscriberKey ?? options.SubscriberKey;

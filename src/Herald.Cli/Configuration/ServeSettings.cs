@@ -1,3 +1,4 @@
+using Herald.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace Herald.Cli.Configuration;
@@ -12,6 +13,9 @@ internal sealed class ServeSettings
     public const string SectionName = "Herald";
     public const string EnvironmentPrefix = "HERALD_";
     public const string ListenKey = "Listen";
+
+    /// <summary><c>sqlite:herald-data/herald.db</c>, relative to the working directory: durable with no setup.</summary>
+    public const string DefaultStore = HistoryStoreFactory.SqlitePrefix + HistoryStoreFactory.DefaultSqlitePath;
 
     private const string FilesSourceName = "appsettings.json/herald.json";
     private const string EnvironmentSourceName = "environment (HERALD_*)";
@@ -72,6 +76,8 @@ internal sealed class ServeSettings
     /// <summary>Applies every layer in precedence order; a value that doesn't convert names its source.</summary>
     public void ApplyTo(HeraldOptions options)
     {
+        // The one default that differs from an embedding app's: a hub run on its own keeps history across restarts.
+        options.Store = DefaultStore;
         Bind(_files.GetSection(SectionName), options, FilesSourceName);
         Bind(_environment, options, EnvironmentSourceName);
         _flags.ApplyTo(options);

@@ -195,6 +195,13 @@ public sealed class HeraldProcess : IAsyncDisposable
         Assert.Equal(0, SendSignal(_process.Id, SigTerm));
     }
 
+    /// <summary>SIGKILL: the process gets no chance to flush or close anything, as in a crash.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
