@@ -1,5 +1,9 @@
+import { sleep } from '../clock.js';
 import { HeraldClientError } from '../errors.js';
 import { buildUrl, classify, isAbort, type AttemptContext, type AttemptResult } from './transport.js';
+
+/** An empty answer sooner than this after asking was not a real long poll. */
+const EARLY_EMPTY_MS = 1000;
 
 interface PollAnswer {
   updates: { id: string; type: string; data: string; retry: number | null }[];
@@ -17,6 +21,7 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
     }
 
     const cursor = context.cursor();
+    const askedAt = clock.now();
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     signal.addEventListener('abort', abort, { once: true });
@@ -39,6 +44,7 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
         return await classify(response);
       }
       const answer = (await response.json()) as PollAnswer;
+      const early = answer.updates.length === 0 && clock.now() - askedAt < EARLY_EMPTY_MS && context.pollTimeoutSeconds > 0;
       context.onOpen();
       context.onHealthy();
       if (answer.gap && cursor !== undefined && cursor !== 'earliest') {
@@ -46,6 +52,11 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
       }
       for (const update of answer.updates) {
         context.onUpdate({ id: update.id, type: update.type, data: update.data, retry: update.retry ?? undefined });
+      }
+      if (early) {
+        // The hub holds an empty poll until its timeout; an instant empty answer means something in between does
+        // not, and asking again at once would hammer it.
+        await sleep(clock, EARLY_EMPTY_MS, signal);
       }
     } catch (error) {
       if (signal.aborted) {
