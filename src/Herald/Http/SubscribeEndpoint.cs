@@ -135,21 +135,22 @@ internal sealed partial class SubscribeEndpoint
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, subscriber.Disconnected);
+        // Dropping the subscriber aborts the connection, which cancels RequestAborted: one token ends every wait below.
         using var abortOnDrop = subscriber.Disconnected.Register(static state => ((HttpContext)state!).Abort(), context);
+        var cancellationToken = context.RequestAborted;
         var output = response.BodyWriter;
 
         // Headers and a first comment go out at once so EventSource fires onopen without waiting for an update.
         output.Write(OpenComment);
-        await output.FlushAsync(linked.Token).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         subscriber.MarkWritten();
 
         if (lastEventId is not null)
         {
-            subscriber.ReplayedUpTo = await ReplayAsync(subscriber, replayAfter, output, linked.Token).ConfigureAwait(false);
+            subscriber.ReplayedUpTo = await ReplayAsync(subscriber, replayAfter, output, cancellationToken).ConfigureAwait(false);
         }
 
-        await subscriber.RunAsync(output, linked.Token).ConfigureAwait(false);
+        await subscriber.RunAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes every retained update after the position that the subscriber may see; returns the last position read.</summary>
