@@ -113,12 +113,12 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       }
 
       if (result.kind === 'refused') {
-        this.emitError(result.error);
         refusals++;
         if (refusals >= 2) {
           this.finish(new HeraldClientError(result.error.message, result.error.status, true));
           break;
         }
+        this.emitError(result.error);
         // Refused once: ask the token function again and retry at once.
         continue;
       }

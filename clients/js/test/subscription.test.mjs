@@ -102,6 +102,7 @@ test('refused twice in a row: the subscription closes with the hub reason', asyn
   assert.equal(last.status, 403);
   assert.equal(last.fatal, true);
   assert.equal(last.message, 'topic "t" is not granted');
+  assert.equal(seen.errors.length, 2, 'each refusal is reported once');
 });
 
 test('404 ends the subscription at once', async () => {
