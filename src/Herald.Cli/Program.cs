@@ -6,6 +6,8 @@ var root = new RootCommand("Herald: a Mercure-protocol real-time hub.")
 {
     ServeCommand.Create(),
     TokenCommand.Create(),
+    PublishCommand.Create(),
+    SubscribeCommand.Create(),
 };
 
 var parseResult = root.Parse(args);
