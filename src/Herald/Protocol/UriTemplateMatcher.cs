@@ -132,6 +132,11 @@ internal sealed class UriTemplateMatcher
         }
 
         var middle = topic[_prefix.Length..^_suffix.Length];
+        if (_expressions.Length == 1)
+        {
+            return MatchesExpression(_expressions[0], middle);
+        }
+
         var n = _states.Length;
         if (n <= MaxStackStates)
         {
@@ -150,6 +155,67 @@ internal sealed class UriTemplateMatcher
         {
             ArrayPool<int>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// The common one-expression template, without the NFA: a single left-to-right pass. Its only choice, at the first
+    /// separator, is always to start a further value: that value's set includes the first's, and a further value
+    /// whose set includes the separator absorbs any later one without counting it.
+    /// </summary>
+    private static bool MatchesExpression(in TemplateExpression expression, ReadOnlySpan<char> input)
+    {
+        if (input.IsEmpty)
+        {
+            return true; // an undefined variable expands to nothing at all
+        }
+
+        var i = 0;
+        if (expression.First != '\0')
+        {
+            if (input[0] != expression.First)
+            {
+                return false;
+            }
+
+            i = 1;
+        }
+
+        var allowed = expression.FirstValue;
+        var separators = 0;
+        while (i < input.Length)
+        {
+            var c = input[i];
+            if (c == '%')
+            {
+                if (i + 2 >= input.Length || !char.IsAsciiHexDigit(input[i + 1]) || !char.IsAsciiHexDigit(input[i + 2]))
+                {
+                    return false;
+                }
+
+                i += 3;
+                continue;
+            }
+
+            if (c == expression.Separator && expression.MaxSeparators > 0
+                && (separators == 0 || !expression.FurtherValues.Contains(c)))
+            {
+                if (separators == expression.MaxSeparators)
+                {
+                    return false;
+                }
+
+                separators++;
+                allowed = expression.FurtherValues;
+            }
+            else if (!allowed.Contains(c))
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -199,7 +265,7 @@ internal sealed class UriTemplateMatcher
                 continue;
             }
 
-            var state = _states[s];
+            ref readonly var state = ref _states[s];
             switch (state.Kind)
             {
                 case Kind.Entry:
@@ -216,7 +282,7 @@ internal sealed class UriTemplateMatcher
     /// <summary>Consumes <paramref name="c"/> from state <paramref name="s"/> into <paramref name="next"/>.</summary>
     private void Step(int s, int value, char c, Span<int> next, ref int low, ref int high)
     {
-        var state = _states[s];
+        ref readonly var state = ref _states[s];
         switch (state.Kind)
         {
             case Kind.Char when c == state.Char:
@@ -224,7 +290,7 @@ internal sealed class UriTemplateMatcher
                 break;
             case Kind.FirstValue:
             {
-                var expression = _expressions[state.Expression];
+                ref readonly var expression = ref _expressions[state.Expression];
                 StepValue(s, value, c, expression.FirstValue, next, ref low, ref high);
                 if (c == expression.Separator && expression.MaxSeparators > 0)
                 {
@@ -236,7 +302,7 @@ internal sealed class UriTemplateMatcher
 
             case Kind.FurtherValue:
             {
-                var expression = _expressions[state.Expression];
+                ref readonly var expression = ref _expressions[state.Expression];
                 StepValue(s, value, c, expression.FurtherValues, next, ref low, ref high);
                 if (c == expression.Separator && value - 1 < expression.MaxSeparators)
                 {
