@@ -17,7 +17,7 @@ namespace Herald.Protocol;
 /// </remarks>
 internal sealed class UriTemplateMatcher
 {
-    /// <summary>Programs up to this many states simulate on the stack (2 × 128 ints = 1 KB); larger ones rent.</summary>
+    /// <summary>Programs up to this many states simulate on the stack (4 × 128 ints = 2 KB); larger ones rent.</summary>
     private const int MaxStackStates = 128;
 
     private enum Kind : byte
@@ -137,19 +137,20 @@ internal sealed class UriTemplateMatcher
             return MatchesExpression(_expressions[0], middle);
         }
 
+        // Per state set (current, next): a value per state and the list of active states.
         var n = _states.Length;
         if (n <= MaxStackStates)
         {
-            Span<int> sets = stackalloc int[2 * n]; // zeroed
-            return Run(middle, sets[..n], sets[n..]);
+            Span<int> buffers = stackalloc int[4 * n]; // zeroed
+            return Run(middle, buffers);
         }
 
-        var rented = ArrayPool<int>.Shared.Rent(2 * n);
+        var rented = ArrayPool<int>.Shared.Rent(4 * n);
         try
         {
-            var sets = rented.AsSpan(0, 2 * n);
-            sets.Clear();
-            return Run(middle, sets[..n], sets[n..]);
+            var buffers = rented.AsSpan(0, 4 * n);
+            buffers.Clear();
+            return Run(middle, buffers);
         }
         finally
         {
@@ -219,82 +220,62 @@ internal sealed class UriTemplateMatcher
     }
 
     /// <summary>
-    /// Simulates the NFA. <c>set[s]</c> is 0 when state s is inactive, else 1 + the fewest separators consumed by a
-    /// thread in it (meaningful in further-value states only); both spans start zeroed.
+    /// Simulates the NFA. A value of 0 means the state is inactive, else 1 + the fewest separators consumed by a thread
+    /// in it (meaningful in further-value states only). Only active states are visited, through their list.
     /// </summary>
-    private bool Run(ReadOnlySpan<char> input, Span<int> current, Span<int> next)
+    private bool Run(ReadOnlySpan<char> input, Span<int> buffers)
     {
-        current[0] = 1;
-        int low = 0, high = 0;
-        Close(current, low, ref high);
+        var n = _states.Length;
+        var current = new StateSet(buffers[..n], buffers[n..(2 * n)]);
+        var next = new StateSet(buffers[(2 * n)..(3 * n)], buffers[(3 * n)..]);
+        Activate(ref current, 0, 1);
         foreach (var c in input)
         {
-            int nextLow = int.MaxValue, nextHigh = -1;
-            for (var s = low; s <= high; s++)
+            for (var k = 0; k < current.Count; k++)
             {
-                var value = current[s];
-                if (value != 0)
-                {
-                    current[s] = 0; // leaves the span zeroed for its turn as 'next'
-                    Step(s, value, c, next, ref nextLow, ref nextHigh);
-                }
+                var s = current.Active[k];
+                var value = current.Values[s];
+                current.Values[s] = 0; // leaves the values zeroed for their turn as 'next'
+                Step(s, value, c, ref next);
             }
 
-            if (nextHigh < 0)
+            if (next.Count == 0)
             {
                 return false;
             }
 
-            Close(next, nextLow, ref nextHigh);
+            current.Count = 0;
             var swap = current;
             current = next;
             next = swap;
-            (low, high) = (nextLow, nextHigh);
         }
 
-        return current[^1] != 0;
+        return current.Values[^1] != 0;
     }
 
-    /// <summary>Follows zero-width transitions; they all go forward, so one ascending pass reaches the closure.</summary>
-    private void Close(Span<int> set, int low, ref int high)
+    private ref struct StateSet(Span<int> values, Span<int> active)
     {
-        for (var s = low; s <= high; s++)
-        {
-            if (set[s] == 0)
-            {
-                continue;
-            }
-
-            ref readonly var state = ref _states[s];
-            switch (state.Kind)
-            {
-                case Kind.Entry:
-                    Add(set, s + 1, 1, ref low, ref high);
-                    Add(set, state.Exit, 1, ref low, ref high); // undefined variables expand to nothing at all
-                    break;
-                case Kind.FirstValue or Kind.FurtherValue:
-                    Add(set, state.Exit, 1, ref low, ref high);
-                    break;
-            }
-        }
+        public readonly Span<int> Values = values;
+        public readonly Span<int> Active = active;
+        public int Count;
     }
 
     /// <summary>Consumes <paramref name="c"/> from state <paramref name="s"/> into <paramref name="next"/>.</summary>
-    private void Step(int s, int value, char c, Span<int> next, ref int low, ref int high)
+    private void Step(int s, int value, char c, ref StateSet next)
     {
         ref readonly var state = ref _states[s];
         switch (state.Kind)
         {
             case Kind.Char when c == state.Char:
-                Add(next, s + 1, 1, ref low, ref high);
+                Activate(ref next, s + 1, 1);
                 break;
             case Kind.FirstValue:
             {
                 ref readonly var expression = ref _expressions[state.Expression];
-                StepValue(s, value, c, expression.FirstValue, next, ref low, ref high);
+                StepValue(s, value, c, expression.FirstValue, ref next);
                 if (c == expression.Separator && expression.MaxSeparators > 0)
                 {
-                    Add(next, s + 3, 2, ref low, ref high); // the further-value state, one separator consumed
+                    Activate(ref next, s + 3, 2); // the further-value state, one separator consumed
                 }
 
                 break;
@@ -303,44 +284,77 @@ internal sealed class UriTemplateMatcher
             case Kind.FurtherValue:
             {
                 ref readonly var expression = ref _expressions[state.Expression];
-                StepValue(s, value, c, expression.FurtherValues, next, ref low, ref high);
+                StepValue(s, value, c, expression.FurtherValues, ref next);
                 if (c == expression.Separator && value - 1 < expression.MaxSeparators)
                 {
-                    Add(next, s, value + 1, ref low, ref high);
+                    Activate(ref next, s, value + 1);
                 }
 
                 break;
             }
 
             case Kind.Hex1 when char.IsAsciiHexDigit(c):
-                Add(next, s + 1, value, ref low, ref high);
+                Activate(ref next, s + 1, value);
                 break;
             case Kind.Hex2 when char.IsAsciiHexDigit(c):
-                Add(next, s - 2, value, ref low, ref high);
+                Activate(ref next, s - 2, value);
                 break;
         }
     }
 
-    private static void StepValue(int s, int value, char c, AsciiSet allowed, Span<int> next, ref int low, ref int high)
+    private void StepValue(int s, int value, char c, AsciiSet allowed, ref StateSet next)
     {
         if (allowed.Contains(c))
         {
-            Add(next, s, value, ref low, ref high);
+            Activate(ref next, s, value);
         }
         else if (c == '%')
         {
-            Add(next, s + 1, value, ref low, ref high);
+            Activate(ref next, s + 1, value);
         }
     }
 
-    private static void Add(Span<int> set, int s, int value, ref int low, ref int high)
+    /// <summary>
+    /// Adds state <paramref name="s"/> and follows its zero-width transitions at once. A state already active keeps
+    /// its closure from then, since zero-width transitions always restart counting at 1.
+    /// </summary>
+    private void Activate(ref StateSet set, int s, int value)
     {
-        var existing = set[s];
-        if (existing == 0 || value < existing)
+        while (true)
         {
-            set[s] = value;
-            low = Math.Min(low, s);
-            high = Math.Max(high, s);
+            var existing = set.Values[s];
+            if (existing != 0)
+            {
+                if (value < existing)
+                {
+                    set.Values[s] = value;
+                }
+
+                return;
+            }
+
+            set.Values[s] = value;
+            set.Active[set.Count++] = s;
+            ref readonly var state = ref _states[s];
+            switch (state.Kind)
+            {
+                case Kind.Entry:
+                    // Into the expression (its first state has no zero-width transition but the same exit), or skip it:
+                    // an undefined variable expands to nothing at all.
+                    if (set.Values[s + 1] == 0)
+                    {
+                        set.Values[s + 1] = 1;
+                        set.Active[set.Count++] = s + 1;
+                    }
+
+                    break;
+                case Kind.FirstValue or Kind.FurtherValue:
+                    break;
+                default:
+                    return;
+            }
+
+            (s, value) = (state.Exit, 1);
         }
     }
 }
