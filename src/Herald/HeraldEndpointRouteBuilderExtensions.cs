@@ -18,6 +18,9 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");
+        group.MapMethods("", [HttpMethods.Options], static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<HeraldCors>().PreflightAsync(context))
+            .WithDisplayName("Herald CORS preflight");
         return group;
     }
 }
