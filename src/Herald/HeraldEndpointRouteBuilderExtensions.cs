@@ -8,19 +8,23 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class HeraldEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>.</summary>
+    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c> long-polls.</summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
         var group = endpoints.MapGroup(pattern);
         group.MapGet("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald subscribe");
+        group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");
         group.MapMethods("", [HttpMethods.Options], static (HttpContext context) =>
             context.RequestServices.GetRequiredService<HeraldCors>().PreflightAsync(context))
             .WithDisplayName("Herald CORS preflight");
+        group.MapMethods("/poll", [HttpMethods.Options], static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<HeraldCors>().PreflightAsync(context))
+            .WithDisplayName("Herald long poll CORS preflight");
         return group;
     }
 }

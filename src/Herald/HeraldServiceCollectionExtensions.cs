@@ -47,6 +47,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ForwardedHeadersStartupFilter>());
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<SubscribeEndpoint>();
+        services.TryAddSingleton<PollEndpoint>();
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<HeartbeatService>();
