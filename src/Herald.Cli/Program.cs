@@ -6,6 +6,7 @@ var root = new RootCommand("Herald: a Mercure-protocol real-time hub.")
 {
     ServeCommand.Create(),
     TokenCommand.Create(),
+    ProbeCommand.Create(),
 };
 
 var parseResult = root.Parse(args);
