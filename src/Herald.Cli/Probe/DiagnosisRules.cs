@@ -6,7 +6,7 @@ internal static class DiagnosisRules
     /// <summary>Items closer than this arrived together: one read, or one flush of a buffer.</summary>
     public const double BurstGapMs = 25;
 
-    /// <summary>A burst after this much silence since the headers looks like a buffer flushing, not live traffic.</summary>
+    /// <summary>A burst after this much silence since the connection opened (or the previous burst) looks like a buffer flushing, not live traffic.</summary>
     public const double BurstSilenceMs = 500;
 
     /// <summary>Fewer items than this cannot show a pattern.</summary>
@@ -128,7 +128,8 @@ internal static class DiagnosisRules
         }
 
         var meanSize = (double)times.Count / groups.Count;
-        var before = a.HeadersMs ?? 0;
+        // From the connection, not the headers: a proxy that buffers may hold the headers back with the events.
+        var before = a.TlsMs ?? a.ConnectMs ?? 0;
         var silentBefore = false;
         foreach (var group in groups)
         {
@@ -142,7 +143,7 @@ internal static class DiagnosisRules
         }
 
         var largest = groups.MaxBy(g => g.Size);
-        detail = $"{times.Count} events/comments arrived in {groups.Count} burst(s); {largest.Size} at once after {Seconds(largest.Start - (a.HeadersMs ?? 0))}";
+        detail = $"{times.Count} events/comments arrived in {groups.Count} burst(s); {largest.Size} at once, {Seconds(largest.Start - (a.TlsMs ?? a.ConnectMs ?? 0))} after connecting";
         return true;
     }
 
