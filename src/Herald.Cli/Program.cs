@@ -7,6 +7,7 @@ var root = new RootCommand("Herald: a Mercure-protocol real-time hub.")
     ServeCommand.Create(),
     TokenCommand.Create(),
     ProbeCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parseResult = root.Parse(args);
