@@ -30,8 +30,14 @@ internal sealed record BenchOptions
     /// <summary>Connections not established by then are counted failed ("timeout").</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeline resolution for the charts.</summary>
-    public static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>Timeline resolution for the charts on long runs; short runs sample faster so they still draw a curve.</summary>
+    public static readonly TimeSpan MaxSampleInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Finer sampling costs more than it shows.</summary>
+    public static readonly TimeSpan MinSampleInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>About 20 timeline points over the publish phase, within the bounds above.</summary>
+    public TimeSpan SampleInterval => TimeSpan.FromSeconds(Math.Clamp(Messages / Rate / 20, MinSampleInterval.TotalSeconds, MaxSampleInterval.TotalSeconds));
 
     public required Uri Hub { get; init; }
 

@@ -74,7 +74,7 @@ internal static class BenchRunner
 
         async Task SampleLoopAsync()
         {
-            using var timer = new PeriodicTimer(BenchOptions.SampleInterval);
+            using var timer = new PeriodicTimer(options.SampleInterval);
             try
             {
                 while (await timer.WaitForNextTickAsync(sampling.Token).ConfigureAwait(false))
@@ -131,7 +131,7 @@ internal static class BenchRunner
                         delivering.MaxValue = Math.Max(1, generator.ExpectedSoFar);
                         delivering.Value = generator.Delivered;
                         delivering.Description = $"deliveries ({phase})";
-                        await Task.WhenAny(phases, Task.Delay(BenchOptions.SampleInterval / 2, CancellationToken.None)).ConfigureAwait(false);
+                        await Task.WhenAny(phases, Task.Delay(options.SampleInterval / 2, CancellationToken.None)).ConfigureAwait(false);
                     }
 
                     connecting.Value = connecting.MaxValue;

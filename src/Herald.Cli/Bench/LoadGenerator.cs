@@ -126,7 +126,7 @@ internal sealed class LoadGenerator : IDisposable
     {
         while (Delivered < ExpectedSoFar && !cancel.IsCancellationRequested)
         {
-            await Task.Delay(BenchOptions.SampleInterval / 5, cancel).ConfigureAwait(false);
+            await Task.Delay(_options.SampleInterval / 5, cancel).ConfigureAwait(false);
         }
     }
 
