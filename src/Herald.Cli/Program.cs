@@ -8,6 +8,8 @@ var root = new RootCommand("Herald: a Mercure-protocol real-time hub.")
     TokenCommand.Create(),
     PublishCommand.Create(),
     SubscribeCommand.Create(),
+    ProbeCommand.Create(),
+    BenchCommand.Create(),
 };
 
 // "@file" is how keys are read from PEM files, not a System.CommandLine response file.

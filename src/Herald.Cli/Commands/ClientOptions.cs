@@ -38,7 +38,7 @@ internal static class ClientOptions
         key ??= Environment.GetEnvironmentVariable("HERALD_JWTKEY");
         return string.IsNullOrEmpty(key)
             ? null
-            : TokenCommand.Create(key, publish ? topics : [], publish ? [] : topics, null, DateTime.UtcNow);
+            : TokenCommand.CreateHmac(key, publish ? topics : [], publish ? [] : topics);
     }
 
     public static HeraldClient CreateClient(Uri hub, string? token) =>

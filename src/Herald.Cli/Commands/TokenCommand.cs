@@ -88,6 +88,10 @@ internal static class TokenCommand
     }
 
     /// <summary>Mints a token; every mistake is a <see cref="UsageException"/> naming the flag.</summary>
+    /// <summary>An HS256 token without expiry, for commands that were given the hub's key instead of a token.</summary>
+    internal static string CreateHmac(string key, string[] publish, string[] subscribe) =>
+        Create(key, "HS256", publish, subscribe, null, null, null, DateTime.UtcNow);
+
     internal static string Create(string? key, string alg, string[] publish, string[] subscribe, string? payloadJson, TimeSpan? ttl, string? kid, DateTime now)
     {
         if (string.IsNullOrEmpty(key))
