@@ -10,6 +10,17 @@ internal static class ClientOptions
     {
         Description = "the hub's URL, e.g. http://127.0.0.1:5080/.well-known/mercure",
         Required = true,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            {
+                return uri;
+            }
+
+            result.AddError($"--hub: \"{text}\" is not an http(s) URL");
+            return null;
+        },
     };
 
     public static Option<string[]> Topic(string description) => new("--topic")
