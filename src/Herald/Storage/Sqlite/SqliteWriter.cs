@@ -62,8 +62,8 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
             _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
             _insert = Prepare(
-                "INSERT INTO updates (id, topics, data, type, retry, private, stored_at, size) VALUES ($id, $topics, $data, $type, $retry, $private, $stored_at, $size) RETURNING position",
-                "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
+                "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size) ON CONFLICT (id) DO NOTHING RETURNING position",
+                "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
         }
         catch (SqliteException e)
         {
@@ -188,15 +188,17 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             {
                 var update = batch[i].Update;
                 var id = update.Id!;
-                var existing = inBatch.TryGetValue(id, out var sameBatch) ? sameBatch : FindExisting(id);
-                if (existing is not null)
+                // A new id (the usual case) costs one statement: the insert itself detects a retained id.
+                var position = Volatile.Read(ref _head) + appended.Count + 1;
+                var stored = inBatch.TryGetValue(id, out var sameBatch) ? null : TryInsert(position, update, now);
+                if (stored is null)
                 {
+                    var existing = sameBatch ?? FindExisting(id)!;
                     var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
                     results[i] = new AppendResult(status, id, existing.Position);
                     continue;
                 }
 
-                var stored = Insert(update, now);
                 inBatch[id] = stored;
                 appended.Add(stored);
                 addedBytes += stored.Frame.Length;
@@ -248,9 +250,15 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         return reader.Read() ? SqliteRows.Read(reader) : null;
     }
 
-    private StoredUpdate Insert(Update update, DateTimeOffset now)
+    /// <summary>
+    /// Inserts at the given position (the writer is the only one, so it numbers updates itself; AUTOINCREMENT's
+    /// sequence still records the highest, so numbering survives retention emptying the table); null when the id is
+    /// already retained.
+    /// </summary>
+    private StoredUpdate? TryInsert(long position, Update update, DateTimeOffset now)
     {
         var p = _insert.Parameters;
+        p["$position"].Value = position;
         p["$id"].Value = update.Id;
         p["$topics"].Value = SqliteRows.TopicsJson(update);
         p["$data"].Value = update.Data;
@@ -260,11 +268,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         p["$stored_at"].Value = now.ToUnixTimeMilliseconds();
 
         // The size is the SSE frame's: the same measure the memory store bounds, and the frame is needed for dispatch anyway.
-        var position = Volatile.Read(ref _head) + 1;
-        var provisional = new StoredUpdate(position, update, now);
-        p["$size"].Value = provisional.Frame.Length;
-        var assigned = (long)_insert.ExecuteScalar()!;
-        return assigned == position ? provisional : new StoredUpdate(assigned, update, now);
+        var stored = new StoredUpdate(position, update, now);
+        p["$size"].Value = stored.Frame.Length;
+        return _insert.ExecuteScalar() is long ? stored : null;
     }
 
     /// <summary>Deletes one small batch of the oldest rows beyond the limits; true (and another step requested) if more remain.</summary>
