@@ -38,18 +38,22 @@ public sealed class Cluster : IAsyncDisposable
         return (process, client);
     }
 
-    /// <summary>Polls <c>/readyz</c> (as a load balancer would) until it answers <paramref name="status"/>.</summary>
+    /// <summary>Polls <c>/readyz</c> (as a load balancer would) until it answers <paramref name="status"/>; a refused connection (a proxy still starting) counts as not yet.</summary>
     public static async Task WaitForReadyAsync(HttpClient client, HttpStatusCode status)
     {
         using var limit = new CancellationTokenSource(HeraldProcess.WaitLimit);
         while (true)
         {
-            using (var response = await client.GetAsync("/readyz", limit.Token))
+            try
             {
+                using var response = await client.GetAsync("/readyz", limit.Token);
                 if (response.StatusCode == status)
                 {
                     return;
                 }
+            }
+            catch (HttpRequestException) when (!limit.IsCancellationRequested)
+            {
             }
 
             await Task.Delay(50, limit.Token);
