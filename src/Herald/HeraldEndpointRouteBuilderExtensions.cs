@@ -8,13 +8,14 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class HeraldEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>.</summary>
+    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c> long-polls.</summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
         var group = endpoints.MapGroup(pattern);
         group.MapGet("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald subscribe");
+        group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");

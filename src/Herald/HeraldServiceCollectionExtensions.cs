@@ -35,6 +35,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<SubscribeEndpoint>();
+        services.TryAddSingleton<PollEndpoint>();
         services.TryAddSingleton<Dispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<HeartbeatService>();

@@ -114,6 +114,14 @@ internal sealed partial class Authorizer
     public bool CanReceivePrivate(HeraldClaims claims, IReadOnlyList<string> topics) =>
         _selectors.AnyMatches(claims.Subscribe, topics);
 
+    /// <summary>
+    /// The rule every read path applies (live dispatch, SSE replay, long poll): one of the requested selectors matches
+    /// a topic, and a private update also needs a subscribe grant.
+    /// </summary>
+    public bool CanSee(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, Update update) =>
+        _selectors.AnyMatches(selectors, update.Topics)
+        && (!update.Private || CanReceivePrivate(claims, update.Topics));
+
     private async ValueTask<(HeraldClaims? Claims, HeraldError? Error)> ValidateAsync(TokenRole role, string token)
     {
         if (_validated.TryGetValue((role, token), out var cached))

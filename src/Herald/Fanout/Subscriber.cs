@@ -158,6 +158,41 @@ internal sealed class Subscriber
         }
     }
 
+    /// <summary>
+    /// For a subscriber that is only a wake-up signal (long poll, which reads the updates themselves from the store):
+    /// waits until an update frame was queued, empties the queue and returns true; false once the hub closed it.
+    /// Heartbeats are dropped without waking the caller.
+    /// </summary>
+    public async ValueTask<bool> WaitForUpdateAsync(CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var sawUpdate = false;
+            while (reader.TryRead(out var frame))
+            {
+                Interlocked.Decrement(ref _queuedCount);
+                Interlocked.Add(ref _queuedBytes, -frame.Length);
+                if (ReferenceEquals(frame, SseFrame.Heartbeat))
+                {
+                    Volatile.Write(ref _heartbeatPending, 0);
+                    MarkWritten();
+                }
+                else if (frame.Position != SseFrame.NoPosition)
+                {
+                    sawUpdate = true;
+                }
+            }
+
+            if (sawUpdate)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Marks a direct write (headers, replay) so heartbeats count from it.</summary>
     public void MarkWritten() => Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
 }

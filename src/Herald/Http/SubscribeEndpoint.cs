@@ -26,9 +26,6 @@ internal sealed partial class SubscribeEndpoint
     /// </summary>
     public const string StoreRetryAfterSeconds = "5";
 
-    private const string LastEventIdHeader = "Last-Event-ID";
-    private const string LastEventIdQuery = "lastEventID";
-
     private static ReadOnlySpan<byte> OpenComment => ":\n\n"u8;
 
     private readonly Authorizer _authorizer;
@@ -73,16 +70,10 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
-        var topics = request.Query["topic"];
-        if (topics.Count == 0)
+        var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
+        if (selectors is null)
         {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest("missing \"topic\" query parameter: name at least one topic selector")).ConfigureAwait(false);
-            return;
-        }
-
-        if (topics.Count > _options.MaxTopics)
-        {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest($"too many topic selectors: {topics.Count} (at most {_options.MaxTopics})")).ConfigureAwait(false);
+            await HttpResponses.WriteErrorAsync(context, selectorError!).ConfigureAwait(false);
             return;
         }
 
@@ -101,18 +92,12 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
-        var selectors = new TopicSelector[topics.Count];
-        for (var i = 0; i < selectors.Length; i++)
-        {
-            selectors[i] = _selectors.Get(topics[i] ?? "");
-        }
-
         var subscriber = new Subscriber(selectors, claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
         _metrics.SubscriberOpened();
         try
         {
-            await StreamAsync(context, subscriber, RequestedLastEventId(request)).ConfigureAwait(false);
+            await StreamAsync(context, subscriber, SubscriptionRequest.LastEventId(request)).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -155,7 +140,7 @@ internal sealed partial class SubscribeEndpoint
             replayAfter = position ?? 0;
 
             // Only the requested id itself or "earliest": never some other update's id, which could be private.
-            context.Response.Headers[LastEventIdHeader] = position is null ? UpdateValidator.EarliestId : lastEventId;
+            context.Response.Headers[SubscriptionRequest.LastEventIdHeader] = position is null ? UpdateValidator.EarliestId : lastEventId;
         }
 
         var response = context.Response;
@@ -198,7 +183,7 @@ internal sealed partial class SubscribeEndpoint
             foreach (var stored in page)
             {
                 last = stored.Position;
-                if (CanSee(subscriber, stored.Update))
+                if (_authorizer.CanSee(subscriber.Claims, subscriber.Selectors, stored.Update))
                 {
                     output.Write(stored.Frame.Bytes.Span);
                 }
@@ -207,23 +192,6 @@ internal sealed partial class SubscribeEndpoint
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             subscriber.MarkWritten();
         }
-    }
-
-    /// <summary>The same rule the dispatcher applies live: a selector matches a topic, and private needs a grant.</summary>
-    private bool CanSee(Subscriber subscriber, Update update) =>
-        _selectors.AnyMatches(subscriber.Selectors, update.Topics)
-        && (!update.Private || _authorizer.CanReceivePrivate(subscriber.Claims, update.Topics));
-
-    private static string? RequestedLastEventId(HttpRequest request)
-    {
-        var header = request.Headers[LastEventIdHeader];
-        if (header.Count > 0 && !string.IsNullOrEmpty(header[0]))
-        {
-            return header[0];
-        }
-
-        var query = request.Query[LastEventIdQuery];
-        return query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay failed: {Reason}")]

@@ -60,7 +60,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _head = reader.GetInt64(2);
             }
 
-            _findById = Prepare("SELECT position, topics, data, type, retry, private FROM updates WHERE id = $id", "$id");
+            _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
             _insert = Prepare(
                 "INSERT INTO updates (id, topics, data, type, retry, private, stored_at, size) VALUES ($id, $topics, $data, $type, $retry, $private, $stored_at, $size) RETURNING position",
                 "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
@@ -245,21 +245,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     {
         _findById.Parameters["$id"].Value = id;
         using var reader = _findById.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-
-        var update = new Update
-        {
-            Id = id,
-            Topics = System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(1)) ?? [],
-            Data = reader.GetString(2),
-            Type = reader.IsDBNull(3) ? null : reader.GetString(3),
-            Retry = reader.IsDBNull(4) ? null : reader.GetInt64(4),
-            Private = reader.GetInt64(5) != 0,
-        };
-        return new StoredUpdate(reader.GetInt64(0), update, default);
+        return reader.Read() ? SqliteRows.Read(reader) : null;
     }
 
     private StoredUpdate Insert(Update update, DateTimeOffset now)

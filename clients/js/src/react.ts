@@ -1,0 +1,57 @@
+import { useEffect, useRef, useState } from 'react';
+import type { HeraldClientError } from './errors.js';
+import { Subscription } from './subscription.js';
+import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
+
+export interface UseHeraldResult {
+  lastUpdate: HeraldUpdate | undefined;
+  status: HeraldStatus;
+  error: HeraldClientError | undefined;
+}
+
+/**
+ * Subscribes while the component is mounted. It resubscribes when the hub URL, topics, types, transport or a string
+ * token change; callbacks and a token function may change every render without reconnecting (the latest is used).
+ */
+export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldResult {
+  const [lastUpdate, setLastUpdate] = useState<HeraldUpdate | undefined>(undefined);
+  const [status, setStatus] = useState<HeraldStatus>('connecting');
+  const [error, setError] = useState<HeraldClientError | undefined>(undefined);
+  const latest = useRef(options);
+  latest.current = options;
+
+  const key = JSON.stringify([
+    hubUrl,
+    options.topics,
+    options.types ?? [],
+    options.transport ?? 'auto',
+    typeof options.token === 'function' ? 'function' : options.token ?? null,
+    options.lastEventId ?? null,
+  ]);
+
+  useEffect(() => {
+    const current = latest.current;
+    const token = current.token;
+    const subscription = new Subscription(hubUrl, {
+      ...current,
+      token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
+      onUpdate: (update) => {
+        setLastUpdate(update);
+        latest.current.onUpdate?.(update);
+      },
+      onStatus: (next) => {
+        setStatus(next);
+        latest.current.onStatus?.(next);
+      },
+      onGap: () => latest.current.onGap?.(),
+      onError: (next) => {
+        setError(next);
+        latest.current.onError?.(next);
+      },
+    });
+    return () => subscription.close();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` captures every option that needs a new subscription.
+  }, [key]);
+
+  return { lastUpdate, status, error };
+}

@@ -1,0 +1,82 @@
+import type { Clock } from '../clock.js';
+import { HeraldClientError } from '../errors.js';
+import type { EventSourceConstructor, HeraldUpdate } from '../types.js';
+
+/** What one connection attempt needs; callbacks go to the subscription, which owns ids, dedupe and status. */
+export interface AttemptContext {
+  hubUrl: string;
+  topics: string[];
+  types: string[];
+  token: string | undefined;
+  /** The resume point at the moment of the call; poll reads `cursor()` before each request. */
+  cursor(): string | undefined;
+  signal: AbortSignal;
+  clock: Clock;
+  fetch: typeof globalThis.fetch;
+  EventSource: EventSourceConstructor | undefined;
+  withCredentials: boolean;
+  watchdogMs: number;
+  pollTimeoutSeconds: number;
+  /** Poll only: return `ended` once the clock passes this (auto mode tries streaming again). */
+  pollUntil: number;
+  onOpen(): void;
+  onUpdate(update: HeraldUpdate): void;
+  onRetry(ms: number): void;
+  onGap(requested: string): void;
+  /** A poll answered: the connection is healthy. */
+  onHealthy(): void;
+}
+
+export type AttemptResult =
+  /** The hub ended the stream (or a poll period ran out): reconnect with backoff. */
+  | { kind: 'ended' }
+  /** Network error, 5xx, or silent past the watchdog: reconnect with backoff. */
+  | { kind: 'failed'; error: HeraldClientError; silent?: boolean }
+  /** 401/403: refresh the token once. */
+  | { kind: 'refused'; error: HeraldClientError }
+  /** 404/400: retrying cannot help. */
+  | { kind: 'fatal'; error: HeraldClientError }
+  /** The subscription was closed. */
+  | { kind: 'closed' };
+
+export type Transport = (context: AttemptContext) => Promise<AttemptResult>;
+
+/** `hubUrl?topic=…&topic=…` plus extra parameters, keeping any query the hub URL already has. */
+export function buildUrl(base: string, topics: string[], extra: Record<string, string | undefined> = {}): string {
+  const url = new URL(base, typeof location === 'undefined' ? undefined : location.href);
+  for (const topic of topics) {
+    url.searchParams.append('topic', topic);
+  }
+  for (const [name, value] of Object.entries(extra)) {
+    if (value !== undefined) {
+      url.searchParams.set(name, value);
+    }
+  }
+  return url.toString();
+}
+
+/** The hub's one-line reason from a refusal body, or the status text. */
+export async function reasonOf(response: Response): Promise<string> {
+  try {
+    const text = (await response.text()).trim();
+    return text.length > 0 ? text.split(/\r?\n/, 1)[0]! : `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+/** Sorts a non-OK answer: refusal, fatal, or worth retrying. */
+export async function classify(response: Response): Promise<AttemptResult> {
+  const reason = await reasonOf(response);
+  if (response.status === 401 || response.status === 403) {
+    return { kind: 'refused', error: new HeraldClientError(reason, response.status) };
+  }
+  if (response.status === 404 || response.status === 400) {
+    return { kind: 'fatal', error: new HeraldClientError(reason, response.status, true) };
+  }
+  return { kind: 'failed', error: new HeraldClientError(reason, response.status) };
+}
+
+export function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'AbortError';
+}

@@ -1,0 +1,127 @@
+// Against the real hub process (`herald serve`), built by `dotnet build` at the repository root.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EventSource } from 'eventsource';
+import { subscribe } from '../dist/index.js';
+import { Hub, freePort, subscriberToken, tempDir, token, waitable } from './support/hub.mjs';
+
+/** Subscribes and records what the client reports; `until` awaits a condition on the record. */
+function follow(t, hubUrl, options) {
+  const wait = waitable();
+  const seen = { updates: [], statuses: [], errors: [], gaps: 0 };
+  const sub = subscribe(hubUrl, {
+    // Short but jittered delays keep restarts quick; the backoff itself is unit-tested.
+    random: () => Math.random() * 0.2,
+    EventSource,
+    ...options,
+    onUpdate: (u) => { seen.updates.push(u); wait.notify(); },
+    onStatus: (s) => { seen.statuses.push(s); wait.notify(); },
+    onError: (e) => { seen.errors.push(e); wait.notify(); },
+    onGap: () => { seen.gaps++; wait.notify(); },
+  });
+  t.after(() => sub.close());
+  const data = () => seen.updates.map((u) => u.data);
+  return {
+    sub,
+    seen,
+    data,
+    untilData: (count) => wait.until(() => seen.updates.length >= count, `${count} updates (got ${JSON.stringify(data())})`),
+    until: (predicate, what) => wait.until(predicate, what),
+  };
+}
+
+const transports = [
+  { transport: 'fetch', auth: () => ({ token: subscriberToken() }) },
+  // Node has no cookie jar: the EventSource test uses an anonymous hub; Chromium covers the cookie.
+  { transport: 'eventsource', auth: () => ({}) },
+  { transport: 'poll', auth: () => ({ token: subscriberToken() }) },
+];
+
+for (const { transport, auth } of transports) {
+  test(`${transport}: receives updates in order, typed ones when asked`, async (t) => {
+    const port = await freePort();
+    const hub = await Hub.start(t, { port, cwd: tempDir(t), args: ['--store', 'memory', '--anonymous'] });
+    // Resuming from a known id makes the test independent of when the connection opens.
+    const start = await hub.publish('books/1', 'start');
+    const client = follow(t, hub.url, { topics: ['books/{id}'], transport, lastEventId: start, types: ['progress'], ...auth() });
+
+    await hub.publish('books/1', 'one');
+    await hub.publish('authors/1', 'not mine');
+    await hub.publish('books/2', 'two\nlines', { type: 'progress' });
+    await hub.publish('books/3', 'three');
+    await client.untilData(3);
+
+    assert.deepEqual(client.data(), ['one', 'two\nlines', 'three']);
+    assert.deepEqual(client.seen.updates.map((u) => u.type), ['message', 'progress', 'message']);
+    assert.equal(client.sub.status, transport === 'poll' ? 'polling' : 'open');
+    assert.equal(client.sub.lastEventId, client.seen.updates[2].id);
+  });
+
+  test(`${transport}: a hub restart mid-stream loses and repeats nothing`, async (t) => {
+    const port = await freePort();
+    const dir = tempDir(t);
+    const args = ['--store', `sqlite:${join(dir, 'history.db')}`, '--anonymous', '--heartbeat', '2s'];
+    let hub = await Hub.start(t, { port, cwd: dir, args });
+    const start = await hub.publish('t', 'start');
+    const client = follow(t, hub.url, { topics: ['t'], transport, lastEventId: start, heartbeatMs: 2000, ...auth() });
+
+    for (let i = 1; i <= 5; i++) await hub.publish('t', `u${i}`);
+    await client.untilData(5);
+    await hub.stop();
+    await client.until(() => client.sub.status === 'reconnecting', 'the client to notice the restart');
+
+    hub = await Hub.start(t, { port, cwd: dir, args });
+    // Published before the client is back: it must get them by replay, then the live ones.
+    for (let i = 6; i <= 10; i++) await hub.publish('t', `u${i}`);
+    await client.untilData(10);
+    for (let i = 11; i <= 15; i++) await hub.publish('t', `u${i}`);
+    await client.untilData(15);
+
+    assert.deepEqual(client.data(), Array.from({ length: 15 }, (_, i) => `u${i + 1}`));
+    assert.equal(new Set(client.seen.updates.map((u) => u.id)).size, 15);
+  });
+}
+
+for (const transport of ['fetch', 'poll']) {
+  test(`${transport}: onGap when retention dropped the resume point, then what is retained arrives`, async (t) => {
+    const port = await freePort();
+    const hub = await Hub.start(t, { port, cwd: tempDir(t), args: ['--store', 'memory', '--history-max-count', '2'] });
+    const gone = await hub.publish('t', 'one');
+    await hub.publish('t', 'two');
+    await hub.publish('t', 'three');
+
+    const client = follow(t, hub.url, { topics: ['t'], transport, token: subscriberToken(), lastEventId: gone });
+    await client.untilData(2);
+    await hub.publish('t', 'four');
+    await client.untilData(3);
+
+    assert.equal(client.seen.gaps, 1);
+    assert.deepEqual(client.data(), ['two', 'three', 'four']);
+  });
+
+  test(`${transport}: a refused token is refreshed once; refused again, the subscription closes with the hub's reason`, async (t) => {
+    const port = await freePort();
+    const hub = await Hub.start(t, { port, cwd: tempDir(t), args: ['--store', 'memory'] });
+    const expired = token({ subscribe: ['*'] }, { exp: Math.floor(Date.now() / 1000) - 3600 });
+    const start = await hub.publish('t', 'start');
+
+    // First the expired token, then a fresh one: the subscription goes on.
+    const tokens = [expired, subscriberToken()];
+    const refreshed = follow(t, hub.url, { topics: ['t'], transport, lastEventId: start, token: () => tokens.shift() ?? subscriberToken() });
+    await hub.publish('t', 'after refresh');
+    await refreshed.untilData(1);
+    assert.equal(refreshed.seen.errors[0].status, 401);
+    assert.notEqual(refreshed.sub.status, 'closed');
+
+    // Refused twice: closed, with the hub's one-line reason.
+    let calls = 0;
+    const refused = follow(t, hub.url, { topics: ['t'], transport, token: () => { calls++; return expired; } });
+    await refused.until(() => refused.sub.status === 'closed', 'the subscription to close');
+    assert.equal(calls, 2);
+    const last = refused.seen.errors.at(-1);
+    assert.equal(last.status, 401);
+    assert.equal(last.fatal, true);
+    assert.match(last.message, /expired/);
+  });
+}

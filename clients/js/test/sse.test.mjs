@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSseDecoder } from '../dist/index.js';
+
+function decode(chunks) {
+  const events = [];
+  const retries = [];
+  const comments = [];
+  const decoder = createSseDecoder({
+    onEvent: (e) => events.push({ id: e.id, event: e.event, data: e.data }),
+    onRetry: (ms) => retries.push(ms),
+    onComment: (c) => comments.push(c),
+  });
+  const encoder = new TextEncoder();
+  for (const chunk of chunks) {
+    decoder.push(typeof chunk === 'string' ? encoder.encode(chunk) : Uint8Array.from(chunk));
+  }
+  decoder.end();
+  return { events, retries, comments };
+}
+
+test('CRLF split between chunks ends the line once, not twice', () => {
+  const { events } = decode(['id: 1\r', '\ndata: a\r', '\n\r', '\n']);
+  assert.deepEqual(events, [{ id: '1', event: undefined, data: 'a' }]);
+});
+
+test('CR alone and LF alone are line endings too', () => {
+  const { events } = decode(['data: a\r\rdata: b\n\n']);
+  assert.deepEqual(events.map((e) => e.data), ['a', 'b']);
+});
+
+test('a leading BOM is dropped, even split across chunks', () => {
+  assert.deepEqual(decode([[0xef, 0xbb, 0xbf], 'data: x\n\n']).events.map((e) => e.data), ['x']);
+  assert.deepEqual(decode([[0xef], [0xbb, 0xbf, 0x64], 'ata: y\n\n']).events.map((e) => e.data), ['y']);
+});
+
+test('a multi-byte character split across chunks is decoded whole', () => {
+  const bytes = new TextEncoder().encode('data: é€😀\n\n');
+  const { events } = decode([bytes.slice(0, 7), bytes.slice(7, 10), bytes.slice(10)]);
+  assert.equal(events[0].data, 'é€😀');
+});
+
+test('comments are not events', () => {
+  const { events, comments } = decode([':\n\n', ': heartbeat\n', 'data: real\n\n']);
+  assert.deepEqual(events.map((e) => e.data), ['real']);
+  assert.deepEqual(comments, ['', 'heartbeat']);
+});
+
+test('multi-line data joins lines with LF', () => {
+  const { events } = decode(['event: progress\nid: 7\ndata: one\ndata:two\ndata: \n\n']);
+  assert.deepEqual(events, [{ id: '7', event: 'progress', data: 'one\ntwo\n' }]);
+});
+
+test('retry is reported; an invalid retry is not', () => {
+  const { retries, events } = decode(['retry: 3000\n\n', 'retry: soon\n\n', 'retry: 1500\nid: a\ndata: d\n\n']);
+  assert.deepEqual(retries, [3000, 1500]);
+  assert.deepEqual(events.map((e) => e.data), ['d']);
+});
+
+test('an event cut off by the end of the stream is dropped', () => {
+  const { events } = decode(['data: complete\n\n', 'data: incomplete\n']);
+  assert.deepEqual(events.map((e) => e.data), ['complete']);
+});

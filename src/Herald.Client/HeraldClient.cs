@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Client;
+
+/// <summary>
+/// Subscribes to and publishes on a Herald (or any Mercure) hub. Subscriptions reconnect with jittered exponential
+/// backoff, resume after the last id they delivered (each update once, in order), watch for silent streams, and
+/// refresh the token once when the hub refuses it.
+/// </summary>
+public sealed class HeraldClient
+{
+    private const string LastEventIdHeader = "Last-Event-ID";
+    private const string Earliest = "earliest";
+
+    private readonly HttpClient _http;
+    private readonly HeraldClientOptions _options;
+    private readonly Func<double> _random;
+
+    public HeraldClient(HttpClient http, IOptions<HeraldClientOptions> options)
+        : this(http, options.Value)
+    {
+    }
+
+    public HeraldClient(HttpClient http, HeraldClientOptions options)
+        : this(http, options, Random.Shared.NextDouble)
+    {
+    }
+
+    internal HeraldClient(HttpClient http, HeraldClientOptions options, Func<double> random)
+    {
+        _http = http;
+        _options = options;
+        _random = random;
+        if (options.HubUrl is null)
+        {
+            throw new ArgumentException("HeraldClientOptions.HubUrl is required", nameof(options));
+        }
+    }
+
+    internal HeraldClientOptions Options => _options;
+
+    /// <summary>
+    /// Updates on the topics, from after <paramref name="lastEventId"/> when given, until cancelled. Throws
+    /// <see cref="HeraldException"/> when the hub refuses the subscription for good (400, 404, or 401/403 twice).
+    /// </summary>
+    public async IAsyncEnumerable<HeraldUpdate> SubscribeAsync(
+        IEnumerable<string> topics,
+        string? lastEventId = null,
+        SubscribeOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var url = SubscribeUrl(topics);
+        var backoff = new Backoff(_options.BackoffBase, _options.BackoffCap, _random);
+        var refusedOnce = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (stream, refusal, failure) = await ConnectAsync(url, lastEventId, options, cancellationToken).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                // A refused token gets one more chance, with a fresh one from the provider; a second refusal is final.
+                if (refusal.StatusCode is 401 or 403 && !refusedOnce)
+                {
+                    refusedOnce = true;
+                    continue;
+                }
+
+                throw refusal;
+            }
+
+            Exception? ended = failure;
+            if (stream is not null)
+            {
+                refusedOnce = false;
+                var opened = Stopwatch.GetTimestamp();
+                var delivered = false;
+                await using var events = SseParser.Create(stream, static (_, bytes) => Encoding.UTF8.GetString(bytes))
+                    .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                while (true)
+                {
+                    SseItem<string> item;
+                    try
+                    {
+                        if (!await events.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            break;
+                        }
+
+                        item = events.Current;
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                    {
+                        ended = e;
+                        break;
+                    }
+
+                    if (item.ReconnectionInterval is { } retry)
+                    {
+                        backoff.RaiseBase(retry);
+                    }
+
+                    if (item.EventId is { Length: > 0 } id)
+                    {
+                        lastEventId = id;
+                    }
+
+                    delivered = true;
+                    yield return new HeraldUpdate(item.EventId, item.EventType, item.Data, item.ReconnectionInterval);
+                }
+
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (delivered || Stopwatch.GetElapsedTime(opened) >= HeraldClientOptions.HealthyConnection)
+                {
+                    backoff.Reset();
+                }
+            }
+
+            var delay = backoff.Next();
+            options?.OnReconnecting?.Invoke(ended, delay);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Publishes and returns the update's id. Refusals throw <see cref="HeraldException"/> with the hub's reason;
+    /// transient failures are retried only when the update has an id, since only then can a retry not duplicate it.
+    /// </summary>
+    public async Task<string> PublishAsync(HeraldPublication update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var attempts = update.Id is null ? 1 : Math.Max(1, _options.PublishAttempts);
+        var backoff = new Backoff(_options.BackoffBase, _options.BackoffCap, _random);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await PublishOnceAsync(update, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < attempts && IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(backoff.Next(), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<string> PublishOnceAsync(HeraldPublication update, CancellationToken cancellationToken)
+    {
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var topic in update.Topics)
+        {
+            fields.Add(new("topic", topic));
+        }
+
+        fields.Add(new("data", update.Data));
+        if (update.Private)
+        {
+            fields.Add(new("private", "on"));
+        }
+
+        if (update.Id is not null)
+        {
+            fields.Add(new("id", update.Id));
+        }
+
+        if (update.Type is not null)
+        {
+            fields.Add(new("type", update.Type));
+        }
+
+        if (update.Retry is { } retry)
+        {
+            fields.Add(new("retry", ((long)retry.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, _options.HubUrl) { Content = new FormUrlEncodedContent(fields) };
+        await AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HeraldException((int)response.StatusCode, Reason(response, body));
+        }
+
+        return body;
+    }
+
+    private async Task<(Stream? Stream, HeraldException? Refusal, Exception? Failure)> ConnectAsync(
+        Uri url, string? lastEventId, SubscribeOptions? options, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation(LastEventIdHeader, lastEventId);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            await AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+
+            // The headers must come within the watchdog period too: a hub that accepts and then hangs is dead to us.
+            using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            headers.CancelAfter(_options.Watchdog);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, null, e);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            using (response)
+            {
+                var reason = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
+                var refusal = new HeraldException((int)response.StatusCode, Reason(response, reason));
+                return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+                    ? (null, refusal, null)
+                    : (null, null, refusal);
+            }
+        }
+
+        if (lastEventId is not null
+            && response.Headers.TryGetValues(LastEventIdHeader, out var echoed)
+            && echoed.FirstOrDefault() == Earliest)
+        {
+            options?.OnGap?.Invoke(lastEventId);
+        }
+
+        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return (new WatchdogStream(body, _options.Watchdog, cancellationToken), null, null);
+    }
+
+    private async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = _options.TokenProvider is { } provider
+            ? await provider(cancellationToken).ConfigureAwait(false)
+            : _options.Token;
+        if (!string.IsNullOrEmpty(token))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    private Uri SubscribeUrl(IEnumerable<string> topics)
+    {
+        var query = new StringBuilder();
+        foreach (var topic in topics)
+        {
+            query.Append(query.Length == 0 ? '?' : '&').Append("topic=").Append(Uri.EscapeDataString(topic));
+        }
+
+        if (query.Length == 0)
+        {
+            throw new ArgumentException("subscribe to at least one topic", nameof(topics));
+        }
+
+        return new Uri(_options.HubUrl + query.ToString());
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is HttpRequestException or TaskCanceledException
+        || e is HeraldException { StatusCode: >= 500 or 429 or 0 };
+
+    private static string Reason(HttpResponseMessage response, string body) =>
+        body.Length > 0 ? body : $"the hub answered {(int)response.StatusCode} {response.ReasonPhrase}";
+}

@@ -1,0 +1,14 @@
+namespace Herald.Client;
+
+/// <summary>Callbacks a subscriber may observe besides the updates themselves.</summary>
+public sealed class SubscribeOptions
+{
+    /// <summary>
+    /// The hub could not resume from the last id (it answered <c>Last-Event-ID: earliest</c>): updates may have been
+    /// missed, and the caller should refetch its state. The argument is the id the client asked to resume from.
+    /// </summary>
+    public Action<string>? OnGap { get; init; }
+
+    /// <summary>A connection ended and the client will retry after the given delay; the exception says why.</summary>
+    public Action<Exception?, TimeSpan>? OnReconnecting { get; init; }
+}
