@@ -303,7 +303,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         catch (RedisTimeoutException e)
         {
             throw new HistoryStoreException(
-                $"Redis at {_url.Display} did not answer within {_options.CommandTimeout.TotalMilliseconds:0} ms ({what}); it may still complete, so retry a publish with the same id",
+                $"Redis at {_url.Display} did not answer within {_options.CommandTimeout.TotalMilliseconds:0} ms ({what}), though it may still apply it: retry a publish with the same id",
                 e);
         }
         catch (RedisConnectionException e)

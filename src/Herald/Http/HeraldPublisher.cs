@@ -42,7 +42,7 @@ internal sealed class HeraldPublisher : IHeraldPublisher
         catch (HistoryStoreException e)
         {
             // Nothing was acknowledged: the publisher may retry, safely when it set an id.
-            return (null, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the update was not acknowledged: " + e.Message));
+            return (null, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the update was not stored: " + e.Message));
         }
 
         return result.Status == AppendStatus.Conflict
