@@ -37,7 +37,7 @@ public class DispatchBenchmarks
     {
         var selectors = new TopicSelectorStore();
         var options = Options.Create(new HeraldOptions { JwtKey = "benchmark-secret-key-that-is-long-enough-for-hs256" });
-        var authorizer = new Authorizer(options, selectors, TimeProvider.System, NullLogger<Authorizer>.Instance);
+        var authorizer = new Authorizer(new StaticOptionsMonitor<HeraldOptions>(options.Value), selectors, TimeProvider.System, new HeraldMetrics(new NoMeterFactory()), NullLogger<Authorizer>.Instance);
         var store = new MemoryHistoryStore(HistoryLimits.MemoryDefaults, TimeProvider.System);
         var index = new SubscriberIndex(selectors);
         _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), NullLogger<Dispatcher>.Instance);

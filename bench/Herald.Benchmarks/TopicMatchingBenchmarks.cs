@@ -12,6 +12,8 @@ public class TopicMatchingBenchmarks
 {
     private const string Topic = "https://example.com/books/7";
     private const string Template = "https://example.com/books/{id}";
+    private const string TwoVariableTemplate = "https://example.com/users/{user}/books/{id}";
+    private const string TwoVariableTopic = "https://example.com/users/kevin/books/7";
 
     private readonly TopicSelectorStore _store = new();
     private readonly List<Subscriber> _candidates = [];
@@ -19,6 +21,7 @@ public class TopicMatchingBenchmarks
     private TopicSelector _exact = null!;
     private TopicSelector _wildcard = null!;
     private TopicSelector _template = null!;
+    private TopicSelector _twoVariables = null!;
     private SubscriberIndex _index = null!;
 
     [GlobalSetup]
@@ -27,6 +30,7 @@ public class TopicMatchingBenchmarks
         _exact = _store.Get(Topic);
         _wildcard = _store.Get(TopicSelector.Wildcard);
         _template = _store.Get(Template);
+        _twoVariables = _store.Get(TwoVariableTemplate);
 
         // 1,000 subscribers: 900 exact over 100 distinct topics, 100 templates over 20 distinct patterns, one of which matches.
         // The update reaches 10 exact subscribers and the 5 sharing the matching template.
@@ -54,6 +58,10 @@ public class TopicMatchingBenchmarks
 
     [Benchmark]
     public bool TemplateCold() => _template.MatchesUncached(Topic);
+
+    /// <summary>Several expressions: the general state-set simulation rather than the one-expression pass.</summary>
+    [Benchmark]
+    public bool TemplateTwoVariables() => _twoVariables.MatchesUncached(TwoVariableTopic);
 
     [Benchmark]
     public bool TemplateCached() => _store.Matches(_template, Topic);

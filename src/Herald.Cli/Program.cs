@@ -6,9 +6,14 @@ var root = new RootCommand("Herald: a Mercure-protocol real-time hub.")
 {
     ServeCommand.Create(),
     TokenCommand.Create(),
+    PublishCommand.Create(),
+    SubscribeCommand.Create(),
+    ProbeCommand.Create(),
+    BenchCommand.Create(),
 };
 
-var parseResult = root.Parse(args);
+// "@file" is how keys are read from PEM files, not a System.CommandLine response file.
+var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parseResult.Errors.Count > 0)
 {
     // One line, no help dump: scripts and humans both see exactly what was wrong.

@@ -19,6 +19,12 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");
+        group.MapMethods("", [HttpMethods.Options], static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<HeraldCors>().PreflightAsync(context))
+            .WithDisplayName("Herald CORS preflight");
+        group.MapMethods("/poll", [HttpMethods.Options], static (HttpContext context) =>
+            context.RequestServices.GetRequiredService<HeraldCors>().PreflightAsync(context))
+            .WithDisplayName("Herald long poll CORS preflight");
         return group;
     }
 }

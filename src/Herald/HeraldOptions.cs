@@ -32,6 +32,15 @@ public sealed class HeraldOptions
     /// <summary>5 s: long enough to flush every stream a final <c>retry:</c>, short enough for rolling deploys.</summary>
     public static readonly TimeSpan DefaultShutdownReconnectSpread = TimeSpan.FromSeconds(5);
 
+    /// <summary>10,000 updates per replay: a client further behind gets the newest ones and <c>Last-Event-ID: earliest</c>, so one reconnect can't stream the whole history.</summary>
+    public const int DefaultMaxReplay = 10_000;
+
+    /// <summary>16 replays at once: replays read the store; more in parallel only queue on it while memory grows.</summary>
+    public const int DefaultMaxConcurrentReplays = 16;
+
+    /// <summary>Mercure's cookie name, so existing clients work unchanged.</summary>
+    public const string DefaultCookieName = "mercureAuthorization";
+
     /// <summary>HMAC secret that signs both publisher and subscriber tokens, unless a role has its own key.</summary>
     public string? JwtKey { get; set; }
 
@@ -41,7 +50,49 @@ public sealed class HeraldOptions
     /// <summary>HMAC secret for subscriber tokens (overrides <see cref="JwtKey"/>).</summary>
     public string? SubscriberKey { get; set; }
 
-    /// <summary>JWT algorithms accepted; <c>none</c> never is.</summary>
+    /// <summary>More keys for both roles (rotation, PEM public keys), used like <see cref="JwtKey"/>.</summary>
+    public List<HeraldKey> JwtKeys { get; set; } = [];
+
+    /// <summary>Keys for publisher tokens; with <see cref="PublisherKey"/> they replace the shared keys for publishing.</summary>
+    public List<HeraldKey> PublisherKeys { get; set; } = [];
+
+    /// <summary>Keys for subscriber tokens; with <see cref="SubscriberKey"/> they replace the shared keys for subscribing.</summary>
+    public List<HeraldKey> SubscriberKeys { get; set; } = [];
+
+    /// <summary>Refuse tokens without <c>exp</c> (Mercure 0.x accepts them, so it is opt-in).</summary>
+    public bool RequireExp { get; set; }
+
+    /// <summary>Cookie a browser's token is read from (EventSource cannot send headers).</summary>
+    public string CookieName { get; set; } = DefaultCookieName;
+
+    /// <summary>
+    /// Origins (<c>https://app.example.com</c>) a cookie-authenticated publish may come from; <c>*</c> allows any
+    /// origin that is present. A cookie-authenticated publish without Origin or Referer is refused (CSRF).
+    /// </summary>
+    public string[] PublishOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Origins browsers may call the hub from (CORS, with credentials); <c>http://localhost:*</c> allows any port;
+    /// <c>*</c> only on an <see cref="Anonymous"/> hub, and then without credentials.
+    /// </summary>
+    public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>Most open subscriber streams; 0 is unlimited. Over it new subscribers get 503, open ones stay.</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>Most open subscriber streams per client address; 0 is unlimited.</summary>
+    public int MaxConnectionsPerIp { get; set; }
+
+    /// <summary>Proxies (CIDR, e.g. <c>10.0.0.0/8</c>, or single addresses) whose <c>X-Forwarded-For</c> is believed.</summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>Most updates one <c>Last-Event-ID</c> replay sends; beyond it the newest are sent, with <c>Last-Event-ID: earliest</c>.</summary>
+    public int MaxReplay { get; set; } = DefaultMaxReplay;
+
+    /// <summary>Replays running at once; the others wait their turn (their live updates queue meanwhile).</summary>
+    public int MaxConcurrentReplays { get; set; } = DefaultMaxConcurrentReplays;
+
+    /// <summary>JWT algorithms the HMAC secrets without an explicit algorithm accept; <c>none</c> never is.</summary>
     public string[] JwtAlgorithms { get; set; } = ["HS256", "HS384", "HS512"];
 
     /// <summary>Let subscribers without a token receive public updates.</summary>
@@ -79,7 +130,17 @@ public sealed class HeraldOptions
     /// <summary>On shutdown every stream gets a <c>retry:</c> drawn from [1 s, this], so clients don't all reconnect at once.</summary>
     public TimeSpan ShutdownReconnectSpread { get; set; } = DefaultShutdownReconnectSpread;
 
-    internal string? EffectivePublisherKey => string.IsNullOrEmpty(PublisherKey) ? JwtKey : PublisherKey;
+    /// <summary>The keys verifying one role's tokens: the role's own keys if it has any, else the shared ones.</summary>
+    internal IEnumerable<HeraldKey> KeysFor(bool publisher)
+    {
+        var single = publisher ? PublisherKey : SubscriberKey;
+        var list = publisher ? PublisherKeys : SubscriberKeys;
+        if (string.IsNullOrEmpty(single) && list.Count == 0)
+        {
+            single = JwtKey;
+            list = JwtKeys;
+        }
 
-    internal string? EffectiveSubscriberKey => string.IsNullOrEmpty(SubscriberKey) ? JwtKey : SubscriberKey;
+        return string.IsNullOrEmpty(single) ? list : list.Prepend(new HeraldKey { Key = single });
+    }
 }

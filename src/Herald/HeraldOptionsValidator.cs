@@ -8,7 +8,7 @@ namespace Herald;
 internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
 {
     /// <summary>HMAC keys below 256 bits are brute-forceable, and the JWT library refuses them anyway.</summary>
-    public const int MinimumKeyBytes = 32;
+    public const int MinimumKeyBytes = Auth.KeyRing.MinimumSecretBytes;
 
     private readonly IReadOnlyCollection<HistoryStoreScheme> _storeSchemes;
 
@@ -32,6 +32,39 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         if (options.JwtAlgorithms.Any(a => a is not ("HS256" or "HS384" or "HS512")))
         {
             failures.Add("JwtAlgorithms may contain only HS256, HS384 and HS512");
+        }
+
+        CheckKeys(failures, nameof(options.JwtKeys), options.JwtKeys, options.JwtAlgorithms);
+        CheckKeys(failures, nameof(options.PublisherKeys), options.PublisherKeys, options.JwtAlgorithms);
+        CheckKeys(failures, nameof(options.SubscriberKeys), options.SubscriberKeys, options.JwtAlgorithms);
+        if (string.IsNullOrWhiteSpace(options.CookieName) || options.CookieName.AsSpan().IndexOfAny(";=, \t") >= 0)
+        {
+            failures.Add("CookieName must be a cookie name (no spaces, ';', '=' or ',')");
+        }
+
+        CheckOrigins(failures, nameof(options.PublishOrigins), options.PublishOrigins);
+        CheckOrigins(failures, nameof(options.CorsOrigins), options.CorsOrigins);
+        if (options.CorsOrigins.Any(o => o.Trim() == "*") && !options.Anonymous)
+        {
+            failures.Add("CorsOrigins \"*\" is only for an anonymous hub (it never allows credentials): list the origins that send tokens or cookies");
+        }
+
+        foreach (var proxy in options.TrustedProxies)
+        {
+            if (!Http.ClientAddress.TryParseNetwork(proxy, out _))
+            {
+                failures.Add($"TrustedProxies: \"{proxy}\" is not an address or CIDR network (e.g. 10.0.0.0/8, 192.168.1.10, fd00::/8)");
+            }
+        }
+
+        if (options.MaxConnections < 0 || options.MaxConnectionsPerIp < 0)
+        {
+            failures.Add("MaxConnections and MaxConnectionsPerIp must be zero (unlimited) or positive");
+        }
+
+        if (options.MaxReplay <= 0 || options.MaxConcurrentReplays <= 0)
+        {
+            failures.Add("MaxReplay and MaxConcurrentReplays must be positive");
         }
 
         if (options.Heartbeat < TimeSpan.Zero)
@@ -72,11 +105,37 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    private static void CheckKeys(List<string> failures, string name, List<HeraldKey> keys, string[] hmacAlgorithms)
+    {
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (Auth.KeyRing.Check(keys[i], hmacAlgorithms) is { } error)
+            {
+                failures.Add($"{name}[{i}]: {error}");
+            }
+        }
+    }
+
+    private static void CheckOrigins(List<string> failures, string name, string[] origins)
+    {
+        foreach (var origin in origins)
+        {
+            if (Auth.OriginList.Describe(origin) is { } error)
+            {
+                failures.Add($"{name}: {error}");
+            }
+        }
+    }
+
     private static void CheckKey(List<string> failures, string name, string? key)
     {
         if (!string.IsNullOrEmpty(key) && Encoding.UTF8.GetByteCount(key) < MinimumKeyBytes)
         {
             failures.Add($"{name} must be at least {MinimumKeyBytes} bytes long (256 bits) for HMAC signing");
+        }
+        else if (!string.IsNullOrEmpty(key) && Auth.KeyRing.Check(new HeraldKey { Key = key }, []) is { } error)
+        {
+            failures.Add($"{name}: {error}");
         }
     }
 }

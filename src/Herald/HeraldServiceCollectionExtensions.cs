@@ -33,6 +33,18 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<IHistoryStore>(HistoryStoreFactory.Create);
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
+        services.TryAddSingleton<ConnectionLimiter>();
+        services.TryAddSingleton<HeraldCors>();
+        services.AddCors();
+        services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
+            .Configure<IOptions<Herald.HeraldOptions>>(static (cors, herald) =>
+            {
+                if (HeraldCors.BuildPolicy(herald.Value) is { } policy)
+                {
+                    cors.AddPolicy(HeraldCors.PolicyName, policy);
+                }
+            });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ForwardedHeadersStartupFilter>());
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<PollEndpoint>();

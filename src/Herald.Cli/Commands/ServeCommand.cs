@@ -15,9 +15,20 @@ internal static class ServeCommand
         Description = $"host:port or [ipv6]:port to listen on; 127.0.0.1:0 picks a free port [default: {ListenAddress.Default}, or 0.0.0.0:$PORT when PORT is set]",
     };
 
-    private static readonly Option<string?> JwtKey = new("--jwt-key") { Description = "HMAC key (>= 32 bytes) for publisher and subscriber tokens" };
-    private static readonly Option<string?> PublisherKey = new("--publisher-key") { Description = "HMAC key for publisher tokens (overrides --jwt-key)" };
-    private static readonly Option<string?> SubscriberKey = new("--subscriber-key") { Description = "HMAC key for subscriber tokens (overrides --jwt-key)" };
+    private const string KeySyntax = "[ALG[/KID]:]VALUE; VALUE is an HMAC secret (>= 32 bytes) or, with RS*/PS*/ES*, a PEM public key inline or @file.pem; repeatable for rotation";
+
+    private static readonly Option<string[]> JwtKey = new("--jwt-key") { Description = $"key for publisher and subscriber tokens: {KeySyntax}" };
+    private static readonly Option<string[]> PublisherKey = new("--publisher-key") { Description = $"key for publisher tokens (replaces --jwt-key for publishing): {KeySyntax}" };
+    private static readonly Option<string[]> SubscriberKey = new("--subscriber-key") { Description = $"key for subscriber tokens (replaces --jwt-key for subscribing): {KeySyntax}" };
+    private static readonly Option<bool> RequireExp = new("--require-exp") { Description = "refuse tokens without an exp claim" };
+    private static readonly Option<string?> CookieName = new("--cookie-name") { Description = $"cookie a browser's token is read from [default: {HeraldOptions.DefaultCookieName}]" };
+    private static readonly Option<string[]> PublishOrigins = new("--publish-origins") { Description = "origins allowed to publish with a cookie (repeatable or comma-separated; * for any present origin)" };
+    private static readonly Option<string[]> CorsOrigins = new("--cors-origins") { Description = "origins browsers may call the hub from, with credentials (repeatable or comma-separated; http://localhost:* for any port; * only with --anonymous)" };
+    private static readonly Option<int?> MaxConnections = new("--max-connections") { Description = "most open subscriber streams; over it 503 + Retry-After [default: 0, unlimited]" };
+    private static readonly Option<int?> MaxConnectionsPerIp = new("--max-connections-per-ip") { Description = "most open subscriber streams per client address [default: 0, unlimited]" };
+    private static readonly Option<string[]> TrustedProxies = new("--trusted-proxies") { Description = "proxies (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For is believed" };
+    private static readonly Option<int?> MaxReplay = new("--max-replay") { Description = $"most updates one Last-Event-ID replay sends; beyond it the newest, with Last-Event-ID: earliest [default: {HeraldOptions.DefaultMaxReplay}]" };
+    private static readonly Option<bool> Dev = new("--dev") { Description = "development mode: random key, anonymous subscribers, CORS for localhost, in-memory history; prints curl commands" };
     private static readonly Option<bool> Anonymous = new("--anonymous") { Description = "let subscribers without a token receive public updates" };
     private static readonly Option<TimeSpan?> Heartbeat = DurationOption("--heartbeat", "longest silence on a stream before a heartbeat comment; 0 disables");
     private static readonly Option<int?> HistoryMaxCount = new("--history-max-count") { Description = "most updates kept for Last-Event-ID replay" };
@@ -35,8 +46,9 @@ internal static class ServeCommand
     {
         var command = new Command("serve", "Run the hub.")
         {
-            Listen, JwtKey, PublisherKey, SubscriberKey, Anonymous, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, ConfigFile,
+            Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
+            MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -45,10 +57,19 @@ internal static class ServeCommand
     private static ServeFlags ReadFlags(ParseResult parseResult) => new()
     {
         Listen = parseResult.GetValue(Listen),
-        JwtKey = parseResult.GetValue(JwtKey),
-        PublisherKey = parseResult.GetValue(PublisherKey),
-        SubscriberKey = parseResult.GetValue(SubscriberKey),
-        Anonymous = parseResult.GetResult(Anonymous) is null ? null : parseResult.GetValue(Anonymous),
+        JwtKeys = NullIfEmpty(parseResult.GetValue(JwtKey)),
+        PublisherKeys = NullIfEmpty(parseResult.GetValue(PublisherKey)),
+        SubscriberKeys = NullIfEmpty(parseResult.GetValue(SubscriberKey)),
+        RequireExp = parseResult.GetResult(RequireExp) is null or { Implicit: true } ? null : parseResult.GetValue(RequireExp),
+        Anonymous = parseResult.GetResult(Anonymous) is null or { Implicit: true } ? null : parseResult.GetValue(Anonymous),
+        CookieName = parseResult.GetValue(CookieName),
+        PublishOrigins = SplitList(parseResult.GetValue(PublishOrigins)),
+        CorsOrigins = SplitList(parseResult.GetValue(CorsOrigins)),
+        MaxConnections = parseResult.GetValue(MaxConnections),
+        MaxConnectionsPerIp = parseResult.GetValue(MaxConnectionsPerIp),
+        TrustedProxies = SplitList(parseResult.GetValue(TrustedProxies)),
+        MaxReplay = parseResult.GetValue(MaxReplay),
+        Dev = parseResult.GetValue(Dev),
         Heartbeat = parseResult.GetValue(Heartbeat),
         HistoryMaxCount = parseResult.GetValue(HistoryMaxCount),
         HistoryMaxAge = parseResult.GetValue(HistoryMaxAge),
@@ -57,6 +78,13 @@ internal static class ServeCommand
         ConfigFile = parseResult.GetValue(ConfigFile),
         Store = parseResult.GetValue(Store),
     };
+
+    private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;
+
+    /// <summary>Lists accept repeated flags, commas, or both.</summary>
+    private static string[]? SplitList(string[]? values) => values is { Length: > 0 }
+        ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray()
+        : null;
 
     private static async Task<int> RunAsync(ServeFlags flags)
     {

@@ -1,20 +1,33 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Herald.Cli.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Herald.Cli.Commands;
 
-/// <summary><c>herald token</c>: prints an HS256 JWT carrying the <c>mercure</c> claim, for curl and scripts.</summary>
+/// <summary>
+/// <c>herald token</c>: prints a JWT carrying the <c>mercure</c> claim, and nothing else on stdout, so
+/// <c>$(herald token …)</c> works in scripts. HMAC secrets or PEM private keys.
+/// </summary>
 internal static class TokenCommand
 {
     /// <summary>Same floor as the hub's validator: shorter HMAC keys are brute-forceable and the hub refuses them.</summary>
     public const int MinimumKeyBytes = 32;
 
+    private static readonly string[] Algorithms = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+
     private static readonly Option<string?> Key = new("--key")
     {
-        Description = "HMAC key the hub was given (--jwt-key, --publisher-key or --subscriber-key) [default: $HERALD_JWTKEY]",
+        Description = "HMAC secret the hub was given, or a PEM private key (inline or @path/to/key.pem) for RS*/PS*/ES* [default: $HERALD_JWTKEY]",
+    };
+
+    private static readonly Option<string> Alg = new("--alg")
+    {
+        Description = "signing algorithm: HS256/384/512 (secret), RS256/384/512, PS256/384/512 (RSA key), ES256/384/512 (EC key)",
+        DefaultValueFactory = _ => "HS256",
     };
 
     private static readonly Option<string[]> Publish = new("--publish")
@@ -26,6 +39,10 @@ internal static class TokenCommand
     {
         Description = "topic selector the token may receive private updates for (repeatable; '*' for all)",
     };
+
+    private static readonly Option<string?> Payload = new("--payload") { Description = "JSON for mercure.payload (sent to subscription events)" };
+
+    private static readonly Option<string?> Kid = new("--kid") { Description = "key id (kid header): selects the hub's key with that KeyId" };
 
     private static readonly Option<TimeSpan?> Ttl = new("--ttl")
     {
@@ -45,33 +62,48 @@ internal static class TokenCommand
 
     public static Command Create()
     {
-        var command = new Command("token", "Print a JWT for the hub (HS256, mercure claim).") { Key, Publish, Subscribe, Ttl };
-        command.SetAction(parseResult => Run(
-            parseResult.GetValue(Key) ?? Environment.GetEnvironmentVariable("HERALD_JWTKEY"),
-            parseResult.GetValue(Publish) ?? [],
-            parseResult.GetValue(Subscribe) ?? [],
-            parseResult.GetValue(Ttl)));
+        var command = new Command("token", "Print a JWT for the hub (mercure claim); only the token goes to stdout.") { Key, Alg, Publish, Subscribe, Payload, Ttl, Kid };
+        command.SetAction(parseResult =>
+        {
+            try
+            {
+                var token = Create(
+                    parseResult.GetValue(Key) ?? Environment.GetEnvironmentVariable("HERALD_JWTKEY"),
+                    parseResult.GetValue(Alg) ?? "HS256",
+                    parseResult.GetValue(Publish) ?? [],
+                    parseResult.GetValue(Subscribe) ?? [],
+                    parseResult.GetValue(Payload),
+                    parseResult.GetValue(Ttl),
+                    parseResult.GetValue(Kid),
+                    DateTime.UtcNow);
+                Console.Out.WriteLine(token);
+                return Cli.Ok;
+            }
+            catch (UsageException e)
+            {
+                return Cli.Fail("token: " + e.Message);
+            }
+        });
         return command;
     }
 
-    private static int Run(string? key, string[] publish, string[] subscribe, TimeSpan? ttl)
+    /// <summary>Mints a token; every mistake is a <see cref="UsageException"/> naming the flag.</summary>
+    /// <summary>An HS256 token without expiry, for commands that were given the hub's key instead of a token.</summary>
+    internal static string CreateHmac(string key, string[] publish, string[] subscribe) =>
+        Create(key, "HS256", publish, subscribe, null, null, null, DateTime.UtcNow);
+
+    internal static string Create(string? key, string alg, string[] publish, string[] subscribe, string? payloadJson, TimeSpan? ttl, string? kid, DateTime now)
     {
         if (string.IsNullOrEmpty(key))
         {
-            return Cli.Fail("token: --key is required (or set HERALD_JWTKEY)");
+            throw new UsageException("--key is required (or set HERALD_JWTKEY)");
         }
 
-        if (Encoding.UTF8.GetByteCount(key) < MinimumKeyBytes)
+        if (!Algorithms.Contains(alg, StringComparer.Ordinal))
         {
-            return Cli.Fail($"token: --key must be at least {MinimumKeyBytes} bytes long (256 bits) for HMAC signing");
+            throw new UsageException($"--alg: \"{alg}\" is not one of {string.Join(", ", Algorithms)}");
         }
 
-        Console.Out.WriteLine(Create(key, publish, subscribe, ttl, DateTime.UtcNow));
-        return Cli.Ok;
-    }
-
-    internal static string Create(string key, string[] publish, string[] subscribe, TimeSpan? ttl, DateTime now)
-    {
         var mercure = new Dictionary<string, object>();
         if (publish.Length > 0)
         {
@@ -83,10 +115,25 @@ internal static class TokenCommand
             mercure["subscribe"] = subscribe;
         }
 
+        if (payloadJson is not null)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(payloadJson);
+                mercure["payload"] = document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw new UsageException($"--payload is not valid JSON: {e.Message}");
+            }
+        }
+
+        var signingKey = SigningKey(key, alg);
+        signingKey.KeyId = kid;
         var descriptor = new SecurityTokenDescriptor
         {
             Claims = new Dictionary<string, object> { ["mercure"] = mercure },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(signingKey, alg),
             IssuedAt = now,
             Expires = now + ttl,
         };
@@ -94,5 +141,58 @@ internal static class TokenCommand
         // Without this the handler adds a one-hour exp of its own; expiry is --ttl's business.
         var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
         return handler.CreateToken(descriptor);
+    }
+
+    private static SecurityKey SigningKey(string value, string alg)
+    {
+        if (value.StartsWith('@'))
+        {
+            try
+            {
+                value = File.ReadAllText(value[1..]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--key: cannot read {value[1..]}: {e.Message}");
+            }
+        }
+
+        var isPem = value.Contains("-----BEGIN", StringComparison.Ordinal);
+        if (alg[0] == 'H')
+        {
+            if (isPem)
+            {
+                throw new UsageException("--key is a PEM key: give its algorithm with --alg (RS256, ES256, …)");
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(value);
+            var needed = Math.Max(MinimumKeyBytes, int.Parse(alg[2..], System.Globalization.CultureInfo.InvariantCulture) / 8);
+            return bytes.Length >= needed
+                ? new SymmetricSecurityKey(bytes)
+                : throw new UsageException($"--key must be at least {needed} bytes long ({needed * 8} bits) for {alg} signing");
+        }
+
+        if (!isPem)
+        {
+            throw new UsageException($"--alg {alg} signs with a PEM private key: give --key @path/to/key.pem");
+        }
+
+        try
+        {
+            if (alg[0] == 'E')
+            {
+                var ecdsa = ECDsa.Create();
+                ecdsa.ImportFromPem(value);
+                return new ECDsaSecurityKey(ecdsa);
+            }
+
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(value);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            throw new UsageException($"--key is not a usable {(alg[0] == 'E' ? "EC" : "RSA")} private key: {e.Message}");
+        }
     }
 }

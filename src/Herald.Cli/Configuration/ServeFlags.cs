@@ -5,13 +5,39 @@ internal sealed record ServeFlags
 {
     public string? Listen { get; init; }
 
-    public string? JwtKey { get; init; }
+    /// <summary><c>--jwt-key</c> values, each <c>[ALG[/KID]:]VALUE</c> (see <see cref="HeraldKey.Parse"/>).</summary>
+    public string[]? JwtKeys { get; init; }
 
-    public string? PublisherKey { get; init; }
+    public string[]? PublisherKeys { get; init; }
 
-    public string? SubscriberKey { get; init; }
+    public string[]? SubscriberKeys { get; init; }
+
+    public bool? RequireExp { get; init; }
 
     public bool? Anonymous { get; init; }
+
+    public string? CookieName { get; init; }
+
+    public string[]? PublishOrigins { get; init; }
+
+    public string[]? CorsOrigins { get; init; }
+
+    public int? MaxConnections { get; init; }
+
+    public int? MaxConnectionsPerIp { get; init; }
+
+    public string[]? TrustedProxies { get; init; }
+
+    public int? MaxReplay { get; init; }
+
+    /// <summary><c>--dev</c>: defaults for a first try on a laptop, below any explicit flag.</summary>
+    public bool Dev { get; init; }
+
+    /// <summary>Localhost on any port, over IPv4, IPv6 and by name: where a developer's page is served from.</summary>
+    public static readonly string[] DevOrigins = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+
+    /// <summary>The random key of <c>--dev</c>, drawn once so every options evaluation sees the same one.</summary>
+    public string DevKey { get; } = Base64UrlKey();
 
     public TimeSpan? Heartbeat { get; init; }
 
@@ -30,15 +56,66 @@ internal sealed record ServeFlags
     /// <summary>Flags win over every other source, so they are applied last.</summary>
     public void ApplyTo(HeraldOptions options)
     {
+        if (Dev)
+        {
+            ApplyDevDefaults(options);
+        }
+
         options.Store = Store ?? options.Store;
-        options.JwtKey = JwtKey ?? options.JwtKey;
-        options.PublisherKey = PublisherKey ?? options.PublisherKey;
-        options.SubscriberKey = SubscriberKey ?? options.SubscriberKey;
+        if (JwtKeys is not null)
+        {
+            (options.JwtKey, options.JwtKeys) = Keys(JwtKeys);
+        }
+
+        if (PublisherKeys is not null)
+        {
+            (options.PublisherKey, options.PublisherKeys) = Keys(PublisherKeys);
+        }
+
+        if (SubscriberKeys is not null)
+        {
+            (options.SubscriberKey, options.SubscriberKeys) = Keys(SubscriberKeys);
+        }
+
+        options.RequireExp = RequireExp ?? options.RequireExp;
         options.Anonymous = Anonymous ?? options.Anonymous;
+        options.CookieName = CookieName ?? options.CookieName;
+        options.PublishOrigins = PublishOrigins ?? options.PublishOrigins;
+        options.CorsOrigins = CorsOrigins ?? options.CorsOrigins;
+        options.MaxConnections = MaxConnections ?? options.MaxConnections;
+        options.MaxConnectionsPerIp = MaxConnectionsPerIp ?? options.MaxConnectionsPerIp;
+        options.TrustedProxies = TrustedProxies ?? options.TrustedProxies;
+        options.MaxReplay = MaxReplay ?? options.MaxReplay;
         options.Heartbeat = Heartbeat ?? options.Heartbeat;
         options.HistoryMaxCount = HistoryMaxCount ?? options.HistoryMaxCount;
         options.HistoryMaxAge = HistoryMaxAge ?? options.HistoryMaxAge;
         options.HistoryMaxBytes = HistoryMaxBytes ?? options.HistoryMaxBytes;
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
     }
+
+    /// <summary>
+    /// A flag replaces that role's keys from files and environment. A lone plain secret stays in the single-key
+    /// property (as before); anything else becomes a key list.
+    /// </summary>
+    private static (string? Single, List<HeraldKey> List) Keys(string[] values)
+    {
+        var keys = values.Select(HeraldKey.Parse).ToList();
+        return keys is [{ Algorithm: null, KeyId: null } only] ? (only.Key, []) : (null, keys);
+    }
+
+    private void ApplyDevDefaults(HeraldOptions options)
+    {
+        // Throwaway: a random key means no token outlives the process, so neither need the history.
+        options.Store = Herald.Storage.HistoryStoreFactory.Memory;
+        options.Anonymous = true;
+        options.CorsOrigins = [.. options.CorsOrigins, .. DevOrigins];
+        options.PublishOrigins = [.. options.PublishOrigins, .. DevOrigins];
+        if (string.IsNullOrEmpty(options.JwtKey) && options.JwtKeys.Count == 0 && JwtKeys is null)
+        {
+            options.JwtKey = DevKey;
+        }
+    }
+
+    private static string Base64UrlKey() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -35,6 +35,9 @@ internal sealed class ServeSettings
 
     public ListenAddress Listen { get; }
 
+    /// <summary><c>--dev</c>: the host prints ready-to-paste commands once listening.</summary>
+    public bool Dev => _flags.Dev;
+
     /// <summary>The <c>Logging</c> sections of the files and environment, for log-level overrides.</summary>
     public IEnumerable<IConfiguration> LoggingSections => [_files.GetSection("Logging"), _environment.GetSection("Logging")];
 

@@ -42,6 +42,11 @@ internal static partial class ServeHost
         starting = false;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         Console.Out.WriteLine("Herald listening on " + string.Join(" ", addresses));
+        if (settings.Dev)
+        {
+            DevBanner.Write(Console.Out, new Uri(addresses.First()), options);
+        }
+
         Console.Out.Flush();
         WarnAboutKeys(logger, options);
 
@@ -118,8 +123,9 @@ internal static partial class ServeHost
 
     private static void WarnAboutKeys(ILogger logger, HeraldOptions options)
     {
-        var canPublish = !string.IsNullOrEmpty(options.JwtKey) || !string.IsNullOrEmpty(options.PublisherKey);
-        var canSubscribe = options.Anonymous || !string.IsNullOrEmpty(options.JwtKey) || !string.IsNullOrEmpty(options.SubscriberKey);
+        var shared = !string.IsNullOrEmpty(options.JwtKey) || options.JwtKeys.Count > 0;
+        var canPublish = shared || !string.IsNullOrEmpty(options.PublisherKey) || options.PublisherKeys.Count > 0;
+        var canSubscribe = options.Anonymous || shared || !string.IsNullOrEmpty(options.SubscriberKey) || options.SubscriberKeys.Count > 0;
         if (!canPublish && !canSubscribe)
         {
             LogNoKeys(logger);

@@ -1,84 +1,99 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Herald.Auth;
 
-internal enum TokenRole
-{
-    Publisher,
-    Subscriber,
-}
-
 /// <summary>
-/// Validates Mercure JWTs and decides who may publish and subscribe. Every refusal carries a one-line reason
-/// that never echoes the token or a key.
+/// Decides who may publish and subscribe: reads the token, answers from the validated-token cache or verifies it with
+/// the role's keys, and checks publish grants and cookie origins. Every refusal carries a one-line reason that never
+/// echoes the token or a key. Keys follow configuration reloads; tokens verified by a removed key stop working at once.
 /// </summary>
-internal sealed partial class Authorizer
+internal sealed partial class Authorizer : IDisposable
 {
-    /// <summary>10,000 validated tokens: a reconnect storm re-verifies no signature, while memory stays bounded.</summary>
-    public const int ValidatedTokenCacheSize = 10_000;
-
-    private static readonly JsonWebTokenHandler Handler = new();
-
-    private readonly HeraldOptions _options;
     private readonly TopicSelectorStore _selectors;
     private readonly TimeProvider _time;
     private readonly ILogger<Authorizer> _logger;
-    private readonly TokenValidationParameters? _publisherParameters;
-    private readonly TokenValidationParameters? _subscriberParameters;
-    private readonly ConcurrentDictionary<(TokenRole, string), HeraldClaims> _validated = new();
+    private readonly TokenValidator _validator;
+    private readonly ValidatedTokenCache _cache = new();
+    private readonly HeraldMetrics _metrics;
+    private readonly IDisposable? _reloads;
+    private readonly Lock _reloadLock = new();
+    private volatile State _state;
 
-    public Authorizer(IOptions<HeraldOptions> options, TopicSelectorStore selectors, TimeProvider time, ILogger<Authorizer> logger)
+    public Authorizer(IOptionsMonitor<HeraldOptions> options, TopicSelectorStore selectors, TimeProvider time, HeraldMetrics metrics, ILogger<Authorizer> logger)
     {
-        _options = options.Value;
         _selectors = selectors;
         _time = time;
+        _metrics = metrics;
         _logger = logger;
-        _publisherParameters = CreateParameters(_options.EffectivePublisherKey, _options.JwtAlgorithms);
-        _subscriberParameters = CreateParameters(_options.EffectiveSubscriberKey, _options.JwtAlgorithms);
+        _validator = new TokenValidator(selectors, metrics);
+        _state = State.From(options.CurrentValue);
+        _reloads = options.OnChange(Reload);
     }
+
+    /// <summary>Signature verifications so far (the validated-token cache saves them on reconnects).</summary>
+    public long SignatureVerifications => _validator.SignatureVerifications;
+
+    internal int CachedTokens => _cache.Count;
 
     /// <summary>Claims of a subscriber; anonymous claims when allowed and no token was sent.</summary>
     public async ValueTask<(HeraldClaims? Claims, HeraldError? Error)> AuthenticateSubscriberAsync(HttpRequest request)
     {
-        var (token, error) = TokenSource.Read(request);
+        var state = _state;
+        var (token, _, error) = TokenSource.Read(request, state.Options.CookieName);
         if (error is not null)
         {
-            return Refuse(TokenRole.Subscriber, error);
+            return Refuse(TokenRole.Subscriber, error, null);
         }
 
         if (token is null)
         {
-            return _options.Anonymous
+            return state.Options.Anonymous
                 ? (HeraldClaims.Anonymous, null)
-                : Refuse(TokenRole.Subscriber, "a subscriber token is required: send \"Authorization: Bearer <jwt>\", the \"authorization\" query parameter or the mercureAuthorization cookie");
+                : Refuse(TokenRole.Subscriber, $"a subscriber token is required: send \"Authorization: Bearer <jwt>\", the \"authorization\" query parameter or the {state.Options.CookieName} cookie", null);
         }
 
         // A present but invalid token is refused even on an anonymous hub: silently downgrading hides the bug.
-        return await ValidateAsync(TokenRole.Subscriber, token).ConfigureAwait(false);
+        return await ValidateAsync(state, TokenRole.Subscriber, token).ConfigureAwait(false);
     }
 
     public async ValueTask<(HeraldClaims? Claims, HeraldError? Error)> AuthenticatePublisherAsync(HttpRequest request)
     {
-        var (token, error) = TokenSource.Read(request);
+        var state = _state;
+        var (token, location, error) = TokenSource.Read(request, state.Options.CookieName);
         if (error is not null)
         {
-            return Refuse(TokenRole.Publisher, error);
+            return Refuse(TokenRole.Publisher, error, null);
         }
 
         if (token is null)
         {
-            return Refuse(TokenRole.Publisher, "a publisher token is required: send \"Authorization: Bearer <jwt>\"");
+            return Refuse(TokenRole.Publisher, "a publisher token is required: send \"Authorization: Bearer <jwt>\"", null);
         }
 
-        return await ValidateAsync(TokenRole.Publisher, token).ConfigureAwait(false);
+        var (claims, validationError) = await ValidateAsync(state, TokenRole.Publisher, token).ConfigureAwait(false);
+        if (claims is null || location != TokenLocation.Cookie)
+        {
+            return (claims, validationError);
+        }
+
+        // The browser attaches cookies to any site's form POST: only a listed origin may publish with one (CSRF).
+        var origin = OriginList.OfRequest(request);
+        if (origin is null)
+        {
+            return (null, Forbid("a publish authorized by cookie must carry an Origin or Referer header (cross-site request forgery protection)"));
+        }
+
+        if (!state.PublishOrigins.Allows(origin))
+        {
+            return (null, Forbid(state.PublishOrigins.IsEmpty
+                ? $"origin \"{Printable(origin)}\" may not publish with a cookie: this hub lists no publish origins (PublishOrigins)"
+                : $"origin \"{Printable(origin)}\" is not in the hub's publish origins"));
+        }
+
+        return (claims, null);
     }
 
     /// <summary>Null when every topic of the update is matched by one of the token's publish selectors.</summary>
@@ -122,167 +137,58 @@ internal sealed partial class Authorizer
         _selectors.AnyMatches(selectors, update.Topics)
         && (!update.Private || CanReceivePrivate(claims, update.Topics));
 
-    private async ValueTask<(HeraldClaims? Claims, HeraldError? Error)> ValidateAsync(TokenRole role, string token)
+    public void Dispose() => _reloads?.Dispose();
+
+    private async ValueTask<(HeraldClaims? Claims, HeraldError? Error)> ValidateAsync(State state, TokenRole role, string token)
     {
-        if (_validated.TryGetValue((role, token), out var cached))
-        {
-            var lifetimeError = CheckLifetime(cached.Expires, null);
-            return lifetimeError is null ? (cached, null) : Refuse(role, lifetimeError);
-        }
-
-        var parameters = role == TokenRole.Publisher ? _publisherParameters : _subscriberParameters;
-        if (parameters is null)
-        {
-            return Refuse(role, $"this hub has no {RoleName(role)} key configured, so it cannot verify tokens");
-        }
-
-        if (!Handler.CanReadToken(token))
-        {
-            return Refuse(role, "the token is not a well-formed JWT");
-        }
-
-        JsonWebToken jwt;
-        try
-        {
-            jwt = Handler.ReadJsonWebToken(token);
-        }
-        catch (ArgumentException)
-        {
-            return Refuse(role, "the token is not a well-formed JWT");
-        }
-
-        if (!_options.JwtAlgorithms.Contains(jwt.Alg, StringComparer.Ordinal))
-        {
-            return Refuse(role, $"the token's algorithm \"{jwt.Alg}\" is not accepted (accepted: {string.Join(", ", _options.JwtAlgorithms)})");
-        }
-
-        // RFC 7518 §3.2: an HMAC key must be at least the hash size. The JWT library enforces it by failing signature
-        // validation, which would misleadingly read as a forged token, so say what is wrong instead.
-        var neededBits = jwt.Alg switch { "HS384" => 384, "HS512" => 512, _ => 256 };
-        if (parameters.IssuerSigningKey.KeySize < neededBits)
-        {
-            return Refuse(role, $"the hub's {RoleName(role)} key is {parameters.IssuerSigningKey.KeySize} bits, too short for {jwt.Alg} (at least {neededBits} bits): sign with HS256 or configure a longer key");
-        }
-
-        var result = await Handler.ValidateTokenAsync(jwt, parameters).ConfigureAwait(false);
-        if (!result.IsValid)
-        {
-            return Refuse(role, result.Exception is SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException
-                ? $"the token's signature did not verify with the {RoleName(role)} key"
-                : "the token was rejected: " + FirstLine(result.Exception?.Message));
-        }
-
-        var expires = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : (DateTimeOffset?)null;
-        var notBefore = jwt.TryGetPayloadValue<long>("nbf", out var nbf) ? DateTimeOffset.FromUnixTimeSeconds(nbf) : (DateTimeOffset?)null;
-        var timeError = CheckLifetime(expires, notBefore);
-        if (timeError is not null)
-        {
-            return Refuse(role, timeError);
-        }
-
-        var (claims, claimError) = ReadMercureClaim(jwt, expires);
-        if (claims is null)
-        {
-            return Refuse(role, claimError!);
-        }
-
-        if (_validated.Count >= ValidatedTokenCacheSize)
-        {
-            _validated.Clear();
-        }
-
-        _validated[(role, token)] = claims;
-        return (claims, null);
-    }
-
-    private string? CheckLifetime(DateTimeOffset? expires, DateTimeOffset? notBefore)
-    {
+        var hash = ValidatedTokenCache.HashOf(role, token);
         var now = _time.GetUtcNow();
-        if (expires is { } exp && now > exp + _options.ClockSkew)
+        if (_cache.TryGet(hash, now, out var cached))
         {
-            return $"the token expired at {exp:yyyy-MM-ddTHH:mm:ssZ}";
+            _metrics.TokenCacheHit();
+            var lifetimeError = TokenValidator.CheckLifetime(cached.Expires, null, now, state.Options.ClockSkew);
+            return lifetimeError is null ? (cached, null) : Refuse(role, lifetimeError, hash);
         }
 
-        if (notBefore is { } nbf && now + _options.ClockSkew < nbf)
+        var ring = role == TokenRole.Publisher ? state.Publishers : state.Subscribers;
+        var result = await _validator.ValidateAsync(ring, token, state.Options, now).ConfigureAwait(false);
+        if (result.Claims is null)
         {
-            return $"the token is not valid before {nbf:yyyy-MM-ddTHH:mm:ssZ}";
+            return Refuse(role, result.Error!, hash);
         }
 
-        return null;
+        // A reload may have swapped the keys while this token was verified: cache it only against the keys it was checked with.
+        if (ReferenceEquals(state, _state))
+        {
+            _cache.Add(hash, result.Claims, result.Key!.Fingerprint, now, state.Options.ClockSkew);
+        }
+
+        return (result.Claims, null);
     }
 
-    private (HeraldClaims? Claims, string? Error) ReadMercureClaim(JsonWebToken jwt, DateTimeOffset? expires)
+    private void Reload(HeraldOptions options)
     {
-        JsonElement payload;
-        try
+        lock (_reloadLock)
         {
-            payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload)).RootElement;
-        }
-        catch (Exception e) when (e is JsonException or FormatException)
-        {
-            return (null, "the token's payload is not valid JSON");
-        }
-
-        if (!payload.TryGetProperty("mercure", out var mercure))
-        {
-            return (new HeraldClaims([], [], null, expires), null);
-        }
-
-        if (mercure.ValueKind != JsonValueKind.Object)
-        {
-            return (null, "the token's \"mercure\" claim must be an object");
-        }
-
-        var (publish, publishError) = ReadSelectors(mercure, "publish");
-        if (publishError is not null)
-        {
-            return (null, publishError);
-        }
-
-        var (subscribe, subscribeError) = ReadSelectors(mercure, "subscribe");
-        if (subscribeError is not null)
-        {
-            return (null, subscribeError);
-        }
-
-        JsonElement? mercurePayload = mercure.TryGetProperty("payload", out var p) ? p.Clone() : null;
-        return (new HeraldClaims(publish!, subscribe!, mercurePayload, expires), null);
-    }
-
-    private (IReadOnlyList<TopicSelector>? Selectors, string? Error) ReadSelectors(JsonElement mercure, string name)
-    {
-        if (!mercure.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
-        {
-            return ([], null);
-        }
-
-        if (array.ValueKind != JsonValueKind.Array)
-        {
-            return (null, $"the token's mercure.{name} claim must be an array of topic selectors");
-        }
-
-        if (array.GetArrayLength() > _options.MaxTopics)
-        {
-            return (null, $"the token's mercure.{name} claim has {array.GetArrayLength()} selectors (at most {_options.MaxTopics})");
-        }
-
-        var selectors = new List<TopicSelector>(array.GetArrayLength());
-        foreach (var item in array.EnumerateArray())
-        {
-            if (item.ValueKind != JsonValueKind.String)
+            var previous = _state;
+            var next = State.From(options);
+            _state = next;
+            if (previous.Options.RequireExp != options.RequireExp || previous.Options.MaxTopics != options.MaxTopics)
             {
-                return (null, $"the token's mercure.{name} claim must contain only strings");
+                _cache.Clear();
+                LogReloaded(_logger, next.Publishers.Keys.Count, next.Subscribers.Keys.Count, -1);
+                return;
             }
 
-            selectors.Add(_selectors.Get(item.GetString()!));
+            var removed = _cache.RemoveUnless((role, fingerprint) =>
+                (role == TokenRole.Publisher ? next.Publishers : next.Subscribers).Contains(fingerprint));
+            LogReloaded(_logger, next.Publishers.Keys.Count, next.Subscribers.Keys.Count, removed);
         }
-
-        return (selectors, null);
     }
 
-    private (HeraldClaims?, HeraldError?) Refuse(TokenRole role, string reason)
+    private (HeraldClaims?, HeraldError?) Refuse(TokenRole role, string reason, ValidatedTokenCache.Hash? hash)
     {
-        LogRefused(_logger, RoleName(role), reason);
+        LogRefused(_logger, role == TokenRole.Publisher ? "publisher" : "subscriber", hash is { } h ? "sha256:" + h.Short + "…" : "none", reason);
         return (null, new HeraldError(StatusCodes.Status401Unauthorized, reason));
     }
 
@@ -292,44 +198,42 @@ internal sealed partial class Authorizer
         return new HeraldError(StatusCodes.Status403Forbidden, reason);
     }
 
-    private static TokenValidationParameters? CreateParameters(string? key, string[] algorithms)
+    private static string Printable(string value)
     {
-        if (string.IsNullOrEmpty(key))
-        {
-            return null;
-        }
-
-        return new TokenValidationParameters
-        {
-            IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)),
-            ValidAlgorithms = algorithms,
-            RequireSignedTokens = true,
-            ValidateIssuerSigningKey = true,
-            ValidateIssuer = false,
-            ValidateAudience = false,
-
-            // Lifetime is checked against the hub's TimeProvider with the configured skew, and exp is optional as in Mercure 0.x.
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-        };
+        var text = value.ReplaceLineEndings(" ");
+        return text.Length <= 100 ? text : text[..100] + "…";
     }
 
-    private static string RoleName(TokenRole role) => role == TokenRole.Publisher ? "publisher" : "subscriber";
-
-    private static string FirstLine(string? message)
-    {
-        if (string.IsNullOrEmpty(message))
-        {
-            return "invalid token";
-        }
-
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a {Role} token: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string role, string reason);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a {Role} token (token {TokenHash}, redacted): {Reason}")]
+    private static partial void LogRefused(ILogger logger, string role, string tokenHash, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Forbidden: {Reason}")]
     private static partial void LogForbidden(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Keys reloaded: {PublisherKeys} publisher, {SubscriberKeys} subscriber; {Revoked} cached tokens revoked (-1: all)")]
+    private static partial void LogReloaded(ILogger logger, int publisherKeys, int subscriberKeys, int revoked);
+
+    /// <summary>Everything a request is judged by, swapped as one on reload so a request never sees half a configuration.</summary>
+    private sealed class State
+    {
+        private State(HeraldOptions options, KeyRing publishers, KeyRing subscribers)
+        {
+            Options = options;
+            Publishers = publishers;
+            Subscribers = subscribers;
+            PublishOrigins = new OriginList(options.PublishOrigins);
+        }
+
+        public HeraldOptions Options { get; }
+
+        public KeyRing Publishers { get; }
+
+        public KeyRing Subscribers { get; }
+
+        public OriginList PublishOrigins { get; }
+
+        /// <summary>Keys that fail to load were already refused by the options validator; any left are skipped.</summary>
+        public static State From(HeraldOptions options) =>
+            new(options, KeyRing.Build(TokenRole.Publisher, options).Ring, KeyRing.Build(TokenRole.Subscriber, options).Ring);
+    }
 }

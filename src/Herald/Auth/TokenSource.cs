@@ -2,14 +2,23 @@ using Microsoft.AspNetCore.Http;
 
 namespace Herald.Auth;
 
+/// <summary>Where a request's token was found. A cookie is sent by the browser on its own, so it needs CSRF checks.</summary>
+internal enum TokenLocation
+{
+    None,
+    Header,
+    Query,
+    Cookie,
+}
+
 /// <summary>Where a request's token comes from, in Mercure's order: header, query parameter, cookie.</summary>
 internal static class TokenSource
 {
-    public const string CookieName = "mercureAuthorization";
+    public const string CookieName = HeraldOptions.DefaultCookieName;
     public const string QueryParameter = "authorization";
 
-    /// <summary>The raw token, null when none was sent, or an error for a malformed <c>Authorization</c> header.</summary>
-    public static (string? Token, string? Error) Read(HttpRequest request)
+    /// <summary>The raw token and where it was, (null, None) when none was sent, or an error for a malformed <c>Authorization</c> header.</summary>
+    public static (string? Token, TokenLocation Location, string? Error) Read(HttpRequest request, string cookieName)
     {
         var header = request.Headers.Authorization;
         if (header.Count > 0)
@@ -18,22 +27,22 @@ internal static class TokenSource
             const string bearer = "Bearer ";
             if (!value.StartsWith(bearer, StringComparison.OrdinalIgnoreCase) || value.Length == bearer.Length)
             {
-                return (null, "the Authorization header must be \"Bearer <token>\"");
+                return (null, TokenLocation.None, "the Authorization header must be \"Bearer <token>\"");
             }
 
-            return (value[bearer.Length..].Trim(), null);
+            return (value[bearer.Length..].Trim(), TokenLocation.Header, null);
         }
 
         if (request.Query.TryGetValue(QueryParameter, out var query) && !string.IsNullOrEmpty(query.ToString()))
         {
-            return (query.ToString(), null);
+            return (query.ToString(), TokenLocation.Query, null);
         }
 
-        if (request.Cookies.TryGetValue(CookieName, out var cookie) && !string.IsNullOrEmpty(cookie))
+        if (request.Cookies.TryGetValue(cookieName, out var cookie) && !string.IsNullOrEmpty(cookie))
         {
-            return (cookie, null);
+            return (cookie, TokenLocation.Cookie, null);
         }
 
-        return (null, null);
+        return (null, TokenLocation.None, null);
     }
 }

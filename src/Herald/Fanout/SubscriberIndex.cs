@@ -4,7 +4,7 @@ namespace Herald.Fanout;
 
 /// <summary>
 /// Finds the subscribers an update's topics match: exact selectors through a dictionary, <c>*</c> from one set,
-/// templates by evaluating each distinct template once per update (results cached by <see cref="TopicSelectorStore"/>).
+/// templates by evaluating each distinct template once per update.
 /// </summary>
 internal sealed class SubscriberIndex
 {

@@ -37,7 +37,10 @@ internal sealed partial class PollEndpoint
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<PollEndpoint> _logger;
 
+    private readonly HeraldCors _cors;
+
     public PollEndpoint(
+        HeraldCors cors,
         Authorizer authorizer,
         SubscriberIndex index,
         TopicSelectorStore selectors,
@@ -47,6 +50,7 @@ internal sealed partial class PollEndpoint
         IHostApplicationLifetime lifetime,
         ILogger<PollEndpoint> logger)
     {
+        _cors = cors;
         _authorizer = authorizer;
         _index = index;
         _selectors = selectors;
@@ -60,6 +64,7 @@ internal sealed partial class PollEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        _cors.Apply(context);
         if (_lifetime.ApplicationStopping.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";

@@ -18,9 +18,11 @@ internal sealed class PublishEndpoint
     private readonly HeraldPublisher _publisher;
     private readonly HeraldOptions _options;
     private readonly FormOptions _formOptions;
+    private readonly HeraldCors _cors;
 
-    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, IOptions<HeraldOptions> options)
+    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, IOptions<HeraldOptions> options)
     {
+        _cors = cors;
         _authorizer = authorizer;
         _publisher = publisher;
         _options = options.Value;
@@ -38,6 +40,7 @@ internal sealed class PublishEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        _cors.Apply(context);
 
         // Who is asking comes first, as in Mercure: an anonymous caller learns nothing about the body it sent.
         var (claims, authError) = await _authorizer.AuthenticatePublisherAsync(request).ConfigureAwait(false);

@@ -37,6 +37,11 @@ internal sealed partial class SubscribeEndpoint
     private readonly IHostApplicationLifetime _lifetime;
     private readonly HeraldMetrics _metrics;
     private readonly ILogger<SubscribeEndpoint> _logger;
+    private readonly ConnectionLimiter _limiter;
+    private readonly HeraldCors _cors;
+
+    /// <summary>Store reads of replays in flight; a replay takes a slot per page, never while writing to its client.</summary>
+    private readonly SemaphoreSlim _replaySlots;
 
     public SubscribeEndpoint(
         Authorizer authorizer,
@@ -47,8 +52,13 @@ internal sealed partial class SubscribeEndpoint
         TimeProvider time,
         IHostApplicationLifetime lifetime,
         HeraldMetrics metrics,
+        ConnectionLimiter limiter,
+        HeraldCors cors,
         ILogger<SubscribeEndpoint> logger)
     {
+        _limiter = limiter;
+        _cors = cors;
+        _replaySlots = new SemaphoreSlim(options.Value.MaxConcurrentReplays);
         _authorizer = authorizer;
         _index = index;
         _selectors = selectors;
@@ -63,12 +73,26 @@ internal sealed partial class SubscribeEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
+        _cors.Apply(context);
         if (_lifetime.ApplicationStopping.IsCancellationRequested)
         {
             context.Response.Headers.RetryAfter = "5";
             await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the hub is shutting down; retry shortly")).ConfigureAwait(false);
             return;
         }
+
+        // Admission first: under a reconnect storm a refusal costs no token check and no store read.
+        var (lease, refusal) = _limiter.TryAdmit(ClientAddress.Of(context));
+        if (lease is null)
+        {
+            _metrics.ConnectionRefused();
+            LogConnectionRefused(_logger, refusal!);
+            context.Response.Headers.RetryAfter = ConnectionLimiter.JitteredRetryAfter();
+            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, refusal!)).ConfigureAwait(false);
+            return;
+        }
+
+        using var admitted = lease;
 
         var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
         if (selectors is null)
@@ -134,13 +158,11 @@ internal sealed partial class SubscribeEndpoint
         long replayAfter = 0;
         if (lastEventId is not null)
         {
-            var position = lastEventId == UpdateValidator.EarliestId
-                ? null
-                : await _store.FindPositionAsync(lastEventId, context.RequestAborted).ConfigureAwait(false);
-            replayAfter = position ?? 0;
+            var (after, complete) = await ResumePointAsync(lastEventId, context.RequestAborted).ConfigureAwait(false);
+            replayAfter = after;
 
             // Only the requested id itself or "earliest": never some other update's id, which could be private.
-            context.Response.Headers[SubscriptionRequest.LastEventIdHeader] = position is null ? UpdateValidator.EarliestId : lastEventId;
+            context.Response.Headers[SubscriptionRequest.LastEventIdHeader] = complete ? lastEventId : UpdateValidator.EarliestId;
         }
 
         var response = context.Response;
@@ -168,13 +190,58 @@ internal sealed partial class SubscribeEndpoint
         await subscriber.RunAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Where replay starts, and whether it covers everything after the requested id. An unknown id replays everything
+    /// retained; more than <see cref="HeraldOptions.MaxReplay"/> updates replay only the newest. Either way the client
+    /// is told <c>earliest</c>: it may have missed updates and should refetch its state.
+    /// </summary>
+    private async Task<(long After, bool Complete)> ResumePointAsync(string lastEventId, CancellationToken cancellationToken)
+    {
+        await _replaySlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var position = lastEventId == UpdateValidator.EarliestId
+                ? null
+                : await _store.FindPositionAsync(lastEventId, cancellationToken).ConfigureAwait(false);
+            var after = position ?? 0;
+            var head = await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+            if (head - after <= _options.MaxReplay)
+            {
+                return (after, position is not null);
+            }
+
+            // Positions may start above 1 once old updates are evicted: count from the first one still retained.
+            var first = await _store.ReadAfterAsync(after, 1, cancellationToken).ConfigureAwait(false);
+            if (first.Count == 0 || head - first[0].Position + 1 <= _options.MaxReplay)
+            {
+                return (after, position is not null);
+            }
+
+            return (head - _options.MaxReplay, false);
+        }
+        finally
+        {
+            _replaySlots.Release();
+        }
+    }
+
     /// <summary>Writes every retained update after the position that the subscriber may see; returns the last position read.</summary>
     private async Task<long> ReplayAsync(Subscriber subscriber, long after, System.IO.Pipelines.PipeWriter output, CancellationToken cancellationToken)
     {
         var last = after;
         while (true)
         {
-            var page = await _store.ReadAfterAsync(last, ReplayPageSize, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<StoredUpdate> page;
+            await _replaySlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                page = await _store.ReadAfterAsync(last, ReplayPageSize, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _replaySlots.Release();
+            }
+
             if (page.Count == 0)
             {
                 return last;
@@ -193,6 +260,9 @@ internal sealed partial class SubscribeEndpoint
             subscriber.MarkWritten();
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber refused: {Reason}")]
+    private static partial void LogConnectionRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay failed: {Reason}")]
     private static partial void LogReplayFailed(ILogger logger, string reason);

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace Herald.Protocol;
 
 /// <summary>
@@ -10,7 +8,7 @@ internal sealed class TopicSelector
 {
     public const string Wildcard = "*";
 
-    private readonly Regex? _template;
+    private readonly UriTemplateMatcher? _template;
 
     internal TopicSelector(string pattern)
     {
@@ -29,7 +27,7 @@ internal sealed class TopicSelector
     /// <summary>True when matching needs the template, not just an equality test.</summary>
     public bool IsTemplate => _template is not null;
 
-    /// <summary>Uncached match of one topic; callers on hot paths go through <see cref="TopicSelectorStore"/>.</summary>
+    /// <summary>Match of one topic (nothing cached: a template match is cheaper than a cache lookup).</summary>
     public bool MatchesUncached(string topic) =>
         IsWildcard || topic == Pattern || (_template is not null && _template.IsMatch(topic));
 

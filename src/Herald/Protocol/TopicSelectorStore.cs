@@ -3,42 +3,59 @@ using System.Collections.Concurrent;
 namespace Herald.Protocol;
 
 /// <summary>
-/// Compiles selectors once and caches template match results, so a template shared by many subscribers
-/// costs one regex evaluation per distinct topic rather than one per subscriber and update.
+/// Compiles selectors once and shares them, so a selector used by many subscribers or JWTs is parsed once.
+/// Match results are not cached: a template match costs less than hashing the (template, topic) pair would.
 /// </summary>
 internal sealed class TopicSelectorStore
 {
     /// <summary>10,000 compiled selectors: far more than distinct selectors in a typical deployment.</summary>
     public const int DefaultSelectorCacheSize = 10_000;
 
-    /// <summary>100,000 (template, topic) results at ~100 B each keeps the cache near 10 MB.</summary>
-    public const int DefaultMatchCacheSize = 100_000;
+    /// <summary>
+    /// A full cache evicts 1/10 of its size: the O(size) sweep is amortized over that many inserts,
+    /// and 90 % of the entries, the recently used first, stay compiled.
+    /// </summary>
+    private const int EvictionDivisor = 10;
 
-    private readonly ConcurrentDictionary<string, TopicSelector> _selectors = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Pattern, string Topic), bool> _matches = new();
+    private readonly ConcurrentDictionary<string, Entry> _selectors = new(StringComparer.Ordinal);
+    private readonly Lock _evictionLock = new();
     private readonly int _selectorCacheSize;
-    private readonly int _matchCacheSize;
 
-    public TopicSelectorStore(int selectorCacheSize = DefaultSelectorCacheSize, int matchCacheSize = DefaultMatchCacheSize)
+    // Own count: ConcurrentDictionary.Count takes every bucket lock.
+    private int _count;
+
+    public TopicSelectorStore(int selectorCacheSize = DefaultSelectorCacheSize)
     {
         _selectorCacheSize = selectorCacheSize;
-        _matchCacheSize = matchCacheSize;
     }
 
     public TopicSelector Get(string pattern)
     {
-        if (_selectors.TryGetValue(pattern, out var selector))
+        if (_selectors.TryGetValue(pattern, out var entry))
         {
-            return selector;
+            // Read before writing: hot entries shared across cores stay in a clean cache line.
+            if (!entry.Used)
+            {
+                entry.Used = true;
+            }
+
+            return entry.Selector;
         }
 
-        // Bounded by a coarse reset rather than LRU bookkeeping: recompiling is cheap next to unbounded growth.
-        if (_selectors.Count >= _selectorCacheSize)
+        if (Volatile.Read(ref _count) >= _selectorCacheSize)
         {
-            _selectors.Clear();
+            Evict();
         }
 
-        return _selectors.GetOrAdd(pattern, static p => new TopicSelector(p));
+        entry = new Entry(new TopicSelector(pattern));
+        if (_selectors.TryAdd(pattern, entry))
+        {
+            Interlocked.Increment(ref _count);
+            return entry.Selector;
+        }
+
+        // Lost a race: use the winner so that all callers share one instance.
+        return _selectors.TryGetValue(pattern, out var winner) ? winner.Selector : entry.Selector;
     }
 
     /// <summary>True when the selector matches at least one of the topics.</summary>
@@ -55,33 +72,7 @@ internal sealed class TopicSelectorStore
         return false;
     }
 
-    public bool Matches(TopicSelector selector, string topic)
-    {
-        if (selector.IsWildcard || selector.Pattern == topic)
-        {
-            return true;
-        }
-
-        if (!selector.IsTemplate)
-        {
-            return false;
-        }
-
-        var key = (selector.Pattern, topic);
-        if (_matches.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-
-        var result = selector.MatchesUncached(topic);
-        if (_matches.Count >= _matchCacheSize)
-        {
-            _matches.Clear();
-        }
-
-        _matches[key] = result;
-        return result;
-    }
+    public bool Matches(TopicSelector selector, string topic) => selector.MatchesUncached(topic);
 
     /// <summary>True when any selector matches any topic.</summary>
     public bool AnyMatches(IReadOnlyList<TopicSelector> selectors, IReadOnlyList<string> topics)
@@ -95,5 +86,51 @@ internal sealed class TopicSelectorStore
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Second chance (CLOCK without a hand): entries used since they were last passed keep their place once and lose
+    /// their mark; the others go, until a tenth of the cache is free. A second pass covers a cache all marked.
+    /// </summary>
+    private void Evict()
+    {
+        lock (_evictionLock)
+        {
+            var target = Math.Max(1, _selectorCacheSize / EvictionDivisor);
+            if (Volatile.Read(ref _count) < _selectorCacheSize)
+            {
+                return; // another thread just made room
+            }
+
+            var removed = 0;
+            for (var pass = 0; pass < 2 && removed < target; pass++)
+            {
+                foreach (var (pattern, entry) in _selectors)
+                {
+                    if (removed >= target)
+                    {
+                        break;
+                    }
+
+                    if (entry.Used)
+                    {
+                        entry.Used = false;
+                    }
+                    else if (_selectors.TryRemove(pattern, out _))
+                    {
+                        Interlocked.Decrement(ref _count);
+                        removed++;
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed class Entry(TopicSelector selector)
+    {
+        public readonly TopicSelector Selector = selector;
+
+        // Benign races: a lost mark only costs a recompile.
+        public volatile bool Used;
     }
 }

@@ -1,233 +1,194 @@
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Buffers;
 
 namespace Herald.Protocol;
 
-/// <summary>Compiles an RFC 6570 URI template into a linear-time matcher of its possible expansions.</summary>
+/// <summary>Matches topics against the possible expansions of an RFC 6570 URI template, in time linear in the topic.</summary>
 /// <remarks>
-/// Mirrors the regexp that Mercure 0.x obtained from github.com/yosida95/uritemplate/v3 <c>Template.Regexp()</c>:
-/// every expression is optional, a variable value is any run of its operator's allowed characters or
-/// pct-encoded triplets, and variable names, prefix lengths and value lengths are not checked against the topic.
+/// Accepts exactly what the regexp that Mercure 0.x obtained from github.com/yosida95/uritemplate/v3
+/// <c>Template.Regexp()</c> accepted: every expression is optional, a variable value is any run of its operator's
+/// allowed characters or pct-encoded triplets, and variable names, prefix lengths and value lengths are not checked
+/// against the topic.
+/// <para>
+/// Rather than a <see cref="System.Text.RegularExpressions.Regex"/> (milliseconds and megabytes to build), the
+/// template becomes a small NFA of a few states per expression and one per interior literal character, simulated
+/// over a state set. A state inside a counted repetition carries the number of separators consumed, and only the
+/// smallest one is kept: a thread with fewer separators can do everything one with more can, so the set stays bounded.
+/// </para>
 /// </remarks>
-internal static class UriTemplateMatcher
+internal sealed class UriTemplateMatcher
 {
-    // NonBacktracking guarantees matching linear in the topic length, whatever the template.
-    private const RegexOptions Options =
-        RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture;
+    /// <summary>Programs up to this many states simulate on the stack (4 × 128 ints = 2 KB); larger ones rent.</summary>
+    private const int MaxStackStates = 128;
 
-    // RFC 3986 unreserved: ALPHA / DIGIT / "-" / "." / "_" / "~" (as regex class members).
-    private const string UnreservedClass = @"\x2d\x2e\x30-\x39\x41-\x5a\x5f\x61-\x7a\x7e";
+    private enum Kind : byte
+    {
+        /// <summary>Consumes <see cref="State.Char"/> (a literal or an operator's first character).</summary>
+        Char,
 
-    // RFC 3986 reserved: gen-delims / sub-delims.
-    private const string ReservedClass = @"\x21\x23\x24\x26-\x2c\x2f\x3a\x3b\x3d\x3f\x40\x5b\x5d";
+        /// <summary>Zero-width start of an optional expression: goes to the next state or skips to the exit.</summary>
+        Entry,
 
-    private const string PctTriplet = "%[0-9A-Fa-f]{2}";
+        /// <summary>Between tokens of the first value; consumes a value character, '%', or the first separator.</summary>
+        FirstValue,
 
-    // Go's regexp rejects counted repetitions above 1000, so such templates never matched in Mercure.
-    private const int MaxRepeat = 1000;
+        /// <summary>Between tokens of a further value; consumes a value character, '%', or one more separator.</summary>
+        FurtherValue,
 
-    /// <summary>Per-operator expansion rules (RFC 6570 appendix A).</summary>
-    private readonly record struct Operator(string First, string Separator, bool Named, bool AllowReserved);
+        /// <summary>After '%': consumes the first hex digit.</summary>
+        Hex1,
 
-    private static readonly Operator Simple = new("", ",", false, false);
+        /// <summary>After '%' and one hex digit: consumes the second and returns to the value state two back.</summary>
+        Hex2,
 
-    /// <summary>
-    /// Returns an anchored regex matching every string that could be an expansion of <paramref name="template"/>,
-    /// or null when the template is not valid RFC 6570 (Level 4) syntax.
-    /// </summary>
-    public static Regex? TryCompile(string template)
+        /// <summary>The whole template matched.</summary>
+        Accept,
+    }
+
+    /// <summary>One NFA state. <see cref="Exit"/>: for entry and value states, the state after the expression;
+    /// <see cref="Expression"/>: for value states, the index of their expression.</summary>
+    private readonly record struct State(Kind Kind, char Char = '\0', int Exit = 0, int Expression = 0);
+
+    // The literals before the first and after the last expression are compared directly; only the middle runs the NFA.
+    private readonly string _prefix;
+    private readonly string _suffix;
+    private readonly State[] _states;
+    private readonly TemplateExpression[] _expressions;
+
+    private UriTemplateMatcher(string prefix, string suffix, State[] states, TemplateExpression[] expressions)
+    {
+        _prefix = prefix;
+        _suffix = suffix;
+        _states = states;
+        _expressions = expressions;
+    }
+
+    /// <summary>Returns a matcher of every string that could be an expansion of <paramref name="template"/>,
+    /// or null when the template is not valid RFC 6570 (Level 4) syntax.</summary>
+    public static UriTemplateMatcher? TryCompile(string template)
     {
         ArgumentNullException.ThrowIfNull(template);
-
-        // \A and \z rather than ^ and $: .NET's $ would also accept a trailing newline.
-        var pattern = new StringBuilder(@"\A");
-        var i = 0;
-        while (i < template.Length)
+        if (UriTemplateParser.TryParse(template) is not { } parsed)
         {
-            var ok = template[i] == '{'
-                ? TryAppendExpression(template, ref i, pattern)
-                : TryAppendLiterals(template, ref i, pattern);
-            if (!ok)
-            {
-                return null;
-            }
-        }
-
-        pattern.Append(@"\z");
-
-        try
-        {
-            return new Regex(pattern.ToString(), Options);
-        }
-        catch (NotSupportedException)
-        {
-            // NonBacktracking caps its automaton size (about 400 variables in one non-exploded expression),
-            // below Go's repeat limit; such absurd templates match nothing, as in Mercure when Go rejects one.
             return null;
         }
-    }
 
-    /// <summary>Consumes literal characters up to the next '{' and appends them regex-escaped.</summary>
-    private static bool TryAppendLiterals(string t, ref int i, StringBuilder pattern)
-    {
-        var start = i;
-        while (i < t.Length && t[i] != '{')
+        var (literals, expressions) = (parsed.Literals, parsed.Expressions);
+        if (expressions.Length == 0)
         {
-            if (t[i] == '%')
-            {
-                if (!IsTriplet(t, i))
-                {
-                    return false;
-                }
-
-                i += 3;
-                continue;
-            }
-
-            // Rune decoding rejects lone surrogates, like Go rejects invalid UTF-8.
-            if (Rune.DecodeFromUtf16(t.AsSpan(i), out var rune, out var length) != System.Buffers.OperationStatus.Done
-                || !IsLiteral(rune.Value))
-            {
-                return false;
-            }
-
-            i += length;
+            return new(literals[0], "", [new State(Kind.Accept)], expressions);
         }
 
-        pattern.Append(Regex.Escape(t[start..i]));
-        return true;
+        var count = 1; // Accept
+        for (var e = 0; e < expressions.Length; e++)
+        {
+            count += (e > 0 ? literals[e].Length : 0) + StateCount(expressions[e]);
+        }
+
+        var states = new State[count];
+        var s = 0;
+        for (var e = 0; e < expressions.Length; e++)
+        {
+            if (e > 0)
+            {
+                foreach (var c in literals[e])
+                {
+                    states[s++] = new(Kind.Char, c);
+                }
+            }
+
+            var expression = expressions[e];
+            var exit = s + StateCount(expression);
+            states[s++] = new(Kind.Entry, Exit: exit);
+            if (expression.First != '\0')
+            {
+                states[s++] = new(Kind.Char, expression.First);
+            }
+
+            states[s++] = new(Kind.FirstValue, Exit: exit, Expression: e);
+            states[s++] = new(Kind.Hex1);
+            states[s++] = new(Kind.Hex2);
+            if (expression.MaxSeparators > 0)
+            {
+                states[s++] = new(Kind.FurtherValue, Exit: exit, Expression: e);
+                states[s++] = new(Kind.Hex1);
+                states[s++] = new(Kind.Hex2);
+            }
+        }
+
+        states[s] = new(Kind.Accept);
+        return new(literals[0], literals[^1], states, expressions);
     }
 
-    /// <summary>Parses one "{...}" expression starting at <paramref name="i"/> and appends its regex.</summary>
-    private static bool TryAppendExpression(string t, ref int i, StringBuilder pattern)
+    private static int StateCount(TemplateExpression e) =>
+        1 + (e.First != '\0' ? 1 : 0) + 3 + (e.MaxSeparators > 0 ? 3 : 0);
+
+    public bool IsMatch(ReadOnlySpan<char> topic)
     {
-        i++; // '{'
-        if (i >= t.Length)
+        if (topic.Length < _prefix.Length + _suffix.Length
+            || !topic.StartsWith(_prefix.AsSpan())
+            || !topic.EndsWith(_suffix.AsSpan()))
         {
             return false;
         }
 
-        Operator op;
-        var hasOperator = true;
-        switch (t[i])
+        var middle = topic[_prefix.Length..^_suffix.Length];
+        if (_expressions.Length == 1)
         {
-            case '+': op = new("", ",", false, true); break;
-            case '#': op = new("#", ",", false, true); break;
-            case '.': op = new(".", ".", false, false); break;
-            case '/': op = new("/", "/", false, false); break;
-            case ';': op = new(";", ";", true, false); break;
-            case '?': op = new("?", "&", true, false); break;
-            case '&': op = new("&", "&", true, false); break;
-            case '=' or ',' or '!' or '@' or '|': return false; // op-reserved for future extensions
-            default: op = Simple; hasOperator = false; break;
+            return MatchesExpression(_expressions[0], middle);
         }
 
-        if (hasOperator)
+        // Per state set (current, next): a value per state and the list of active states.
+        var n = _states.Length;
+        if (n <= MaxStackStates)
         {
-            i++;
+            Span<int> buffers = stackalloc int[4 * n]; // zeroed
+            return Run(middle, buffers);
         }
 
-        var count = 0;
-        var firstExplodes = false;
-        var anyExplodes = false;
-        while (true)
+        var rented = ArrayPool<int>.Shared.Rent(4 * n);
+        try
         {
-            if (!TrySkipVarName(t, ref i))
-            {
-                return false;
-            }
-
-            var explode = false;
-            if (t[i] == '*')
-            {
-                explode = true;
-                i++;
-            }
-            else if (t[i] == ':')
-            {
-                // max-length = %x31-39 0*3DIGIT; it only limits expansion, so the regex ignores it.
-                i++;
-                var maxLength = 0;
-                while (i < t.Length && char.IsAsciiDigit(t[i]))
-                {
-                    maxLength = (maxLength * 10) + (t[i] - '0');
-                    if (maxLength is 0 or > 9999)
-                    {
-                        return false;
-                    }
-
-                    i++;
-                }
-
-                if (maxLength == 0)
-                {
-                    return false;
-                }
-            }
-
-            firstExplodes |= count == 0 && explode;
-            anyExplodes |= explode;
-            count++;
-
-            if (i >= t.Length)
-            {
-                return false;
-            }
-
-            if (t[i] == '}')
-            {
-                i++;
-                break;
-            }
-
-            if (t[i] != ',')
-            {
-                return false;
-            }
-
-            i++;
+            var buffers = rented.AsSpan(0, 4 * n);
+            buffers.Clear();
+            return Run(middle, buffers);
         }
-
-        // Whole expression optional: an undefined variable expands to nothing, not even the prefix.
-        pattern.Append("(?:").Append(Regex.Escape(op.First));
-        AppendValueClass(pattern, op, op.Named || firstExplodes);
-        if (count > 1 || firstExplodes)
+        finally
         {
-            // Further values follow a separator; explode allows any number of them, else one per variable.
-            var max = anyExplodes ? -1 : count - 1;
-            pattern.Append("(?:").Append(Regex.Escape(op.Separator));
-            AppendValueClass(pattern, op, op.Named || max < 0);
-            pattern.Append(')');
-            if (max > 0)
-            {
-                if (max > MaxRepeat)
-                {
-                    return false;
-                }
-
-                pattern.Append("{0,").Append(max.ToString(CultureInfo.InvariantCulture)).Append('}');
-            }
-            else
-            {
-                pattern.Append('*');
-            }
+            ArrayPool<int>.Shared.Return(rented);
         }
-
-        pattern.Append(")?");
-        return true;
     }
 
-    /// <summary>Skips a varname (varchar / pct-encoded, dot-separated); leaves <paramref name="i"/> on the delimiter.</summary>
-    private static bool TrySkipVarName(string t, ref int i)
+    /// <summary>
+    /// The common one-expression template, without the NFA: a single left-to-right pass. Its only choice, at the first
+    /// separator, is always to start a further value: that value's set includes the first's, and a further value
+    /// whose set includes the separator absorbs any later one without counting it.
+    /// </summary>
+    private static bool MatchesExpression(in TemplateExpression expression, ReadOnlySpan<char> input)
     {
-        var start = i;
-        while (i < t.Length && t[i] is not (':' or '*' or ',' or '}'))
+        if (input.IsEmpty)
         {
-            var c = t[i];
+            return true; // an undefined variable expands to nothing at all
+        }
+
+        var i = 0;
+        if (expression.First != '\0')
+        {
+            if (input[0] != expression.First)
+            {
+                return false;
+            }
+
+            i = 1;
+        }
+
+        var allowed = expression.FirstValue;
+        var separators = 0;
+        while (i < input.Length)
+        {
+            var c = input[i];
             if (c == '%')
             {
-                if (!IsTriplet(t, i))
+                if (i + 2 >= input.Length || !char.IsAsciiHexDigit(input[i + 1]) || !char.IsAsciiHexDigit(input[i + 2]))
                 {
                     return false;
                 }
@@ -236,8 +197,18 @@ internal static class UriTemplateMatcher
                 continue;
             }
 
-            // Dots only between name parts: no leading or doubled dot.
-            if (c == '.' ? i == start || t[i - 1] == '.' : !(char.IsAsciiLetterOrDigit(c) || c == '_'))
+            if (c == expression.Separator && expression.MaxSeparators > 0
+                && (separators == 0 || !expression.FurtherValues.Contains(c)))
+            {
+                if (separators == expression.MaxSeparators)
+                {
+                    return false;
+                }
+
+                separators++;
+                allowed = expression.FurtherValues;
+            }
+            else if (!allowed.Contains(c))
             {
                 return false;
             }
@@ -245,51 +216,145 @@ internal static class UriTemplateMatcher
             i++;
         }
 
-        // Empty name, trailing dot, or unterminated expression.
-        return i < t.Length && i > start && t[i - 1] != '.';
+        return true;
     }
 
     /// <summary>
-    /// Appends the pattern of one variable value. Unreserved-only operators must pct-encode everything else,
-    /// but a list value joins items with ',' and a named or exploded one may contain "name=value".
+    /// Simulates the NFA. A value of 0 means the state is inactive, else 1 + the fewest separators consumed by a thread
+    /// in it (meaningful in further-value states only). Only active states are visited, through their list.
     /// </summary>
-    private static void AppendValueClass(StringBuilder pattern, Operator op, bool allowEquals)
+    private bool Run(ReadOnlySpan<char> input, Span<int> buffers)
     {
-        pattern.Append("(?:[");
-        if (op.AllowReserved)
+        var n = _states.Length;
+        var current = new StateSet(buffers[..n], buffers[n..(2 * n)]);
+        var next = new StateSet(buffers[(2 * n)..(3 * n)], buffers[(3 * n)..]);
+        Activate(ref current, 0, 1);
+        foreach (var c in input)
         {
-            pattern.Append(UnreservedClass).Append(ReservedClass);
-        }
-        else
-        {
-            pattern.Append(@"\x2c");
-            if (allowEquals)
+            for (var k = 0; k < current.Count; k++)
             {
-                pattern.Append(@"\x3d");
+                var s = current.Active[k];
+                var value = current.Values[s];
+                current.Values[s] = 0; // leaves the values zeroed for their turn as 'next'
+                Step(s, value, c, ref next);
             }
 
-            pattern.Append(UnreservedClass);
+            if (next.Count == 0)
+            {
+                return false;
+            }
+
+            current.Count = 0;
+            var swap = current;
+            current = next;
+            next = swap;
         }
 
-        pattern.Append("]|").Append(PctTriplet).Append(")*");
+        return current.Values[^1] != 0;
     }
 
-    private static bool IsTriplet(string t, int i) =>
-        i + 2 < t.Length && t[i] == '%' && char.IsAsciiHexDigit(t[i + 1]) && char.IsAsciiHexDigit(t[i + 2]);
-
-    /// <summary>RFC 6570 "literals" minus pct-encoded (handled separately) and '{'.</summary>
-    private static bool IsLiteral(int cp) => cp switch
+    private ref struct StateSet(Span<int> values, Span<int> active)
     {
-        0x21 or 0x23 or 0x24 or 0x26 or 0x3D or 0x5D or 0x5F or 0x7E => true,
-        >= 0x28 and <= 0x3B => true,
-        >= 0x3F and <= 0x5B => true,
-        >= 0x61 and <= 0x7A => true,
-        >= 0xA0 and <= 0xD7FF => true, // ucschar
-        >= 0xE000 and <= 0xF8FF => true, // iprivate
-        >= 0xF900 and <= 0xFDCF => true, // ucschar
-        >= 0xFDF0 and <= 0xFFEF => true, // ucschar
-        >= 0xE0000 and < 0xE1000 => false, // tags / variation selectors are excluded
-        >= 0x10000 => (cp & 0xFFFF) <= 0xFFFD, // ucschar and iprivate planes exclude each plane's last two noncharacters
-        _ => false,
-    };
+        public readonly Span<int> Values = values;
+        public readonly Span<int> Active = active;
+        public int Count;
+    }
+
+    /// <summary>Consumes <paramref name="c"/> from state <paramref name="s"/> into <paramref name="next"/>.</summary>
+    private void Step(int s, int value, char c, ref StateSet next)
+    {
+        ref readonly var state = ref _states[s];
+        switch (state.Kind)
+        {
+            case Kind.Char when c == state.Char:
+                Activate(ref next, s + 1, 1);
+                break;
+            case Kind.FirstValue:
+            {
+                ref readonly var expression = ref _expressions[state.Expression];
+                StepValue(s, value, c, expression.FirstValue, ref next);
+                if (c == expression.Separator && expression.MaxSeparators > 0)
+                {
+                    Activate(ref next, s + 3, 2); // the further-value state, one separator consumed
+                }
+
+                break;
+            }
+
+            case Kind.FurtherValue:
+            {
+                ref readonly var expression = ref _expressions[state.Expression];
+                StepValue(s, value, c, expression.FurtherValues, ref next);
+                if (c == expression.Separator && value - 1 < expression.MaxSeparators)
+                {
+                    Activate(ref next, s, value + 1);
+                }
+
+                break;
+            }
+
+            case Kind.Hex1 when char.IsAsciiHexDigit(c):
+                Activate(ref next, s + 1, value);
+                break;
+            case Kind.Hex2 when char.IsAsciiHexDigit(c):
+                Activate(ref next, s - 2, value);
+                break;
+        }
+    }
+
+    private void StepValue(int s, int value, char c, AsciiSet allowed, ref StateSet next)
+    {
+        if (allowed.Contains(c))
+        {
+            Activate(ref next, s, value);
+        }
+        else if (c == '%')
+        {
+            Activate(ref next, s + 1, value);
+        }
+    }
+
+    /// <summary>
+    /// Adds state <paramref name="s"/> and follows its zero-width transitions at once. A state already active keeps
+    /// its closure from then, since zero-width transitions always restart counting at 1.
+    /// </summary>
+    private void Activate(ref StateSet set, int s, int value)
+    {
+        while (true)
+        {
+            var existing = set.Values[s];
+            if (existing != 0)
+            {
+                if (value < existing)
+                {
+                    set.Values[s] = value;
+                }
+
+                return;
+            }
+
+            set.Values[s] = value;
+            set.Active[set.Count++] = s;
+            ref readonly var state = ref _states[s];
+            switch (state.Kind)
+            {
+                case Kind.Entry:
+                    // Into the expression (its first state has no zero-width transition but the same exit), or skip it:
+                    // an undefined variable expands to nothing at all.
+                    if (set.Values[s + 1] == 0)
+                    {
+                        set.Values[s + 1] = 1;
+                        set.Active[set.Count++] = s + 1;
+                    }
+
+                    break;
+                case Kind.FirstValue or Kind.FurtherValue:
+                    break;
+                default:
+                    return;
+            }
+
+            (s, value) = (state.Exit, 1);
+        }
+    }
 }

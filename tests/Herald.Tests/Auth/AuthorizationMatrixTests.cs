@@ -276,9 +276,14 @@ public class AuthorizationMatrixTests
     [Fact]
     public async Task A_publisher_token_in_the_mercureAuthorization_cookie_is_used()
     {
-        await using var hub = await TestHub.StartAsync();
+        // A cookie-authenticated publish must come from a listed origin (CSRF); missing and foreign origins: CookieAndCorsTests.
+        await using var hub = await TestHub.StartAsync(o => o.PublishOrigins = ["https://app.example.com"]);
         var token = hub.PublisherToken(Topic);
-        using var client = hub.ClientWith(r => r.Headers.TryAddWithoutValidation("Cookie", "mercureAuthorization=" + token));
+        using var client = hub.ClientWith(r =>
+        {
+            r.Headers.TryAddWithoutValidation("Cookie", "mercureAuthorization=" + token);
+            r.Headers.TryAddWithoutValidation("Origin", "https://app.example.com");
+        });
 
         using var response = await client.PostAsync(TestHub.HubPath, HubRequests.Form(("topic", Topic), ("data", "x")));
 

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using Herald.Client;
+
+namespace Herald.Cli.Commands;
+
+/// <summary><c>herald subscribe</c>: prints updates as they arrive, resuming across disconnections, until Ctrl-C.</summary>
+internal static class SubscribeCommand
+{
+    private static readonly Option<Uri> Hub = ClientOptions.Hub();
+    private static readonly Option<string[]> Topic = ClientOptions.Topic("topic selector to subscribe to (repeatable; '*' or an RFC 6570 template)");
+    private static readonly Option<string?> LastEventId = new("--last-event-id") { Description = "resume after this id ('earliest' for everything retained)" };
+    private static readonly Option<bool> Json = new("--json") { Description = "one JSON object per update and line: {id, type, data, retry}" };
+    private static readonly Option<string?> Token = ClientOptions.Token();
+    private static readonly Option<string?> Key = ClientOptions.Key();
+
+    public static Command Create()
+    {
+        var command = new Command("subscribe", "Print updates as they arrive (until Ctrl-C).") { Hub, Topic, LastEventId, Json, Token, Key };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var topics = parseResult.GetValue(Topic) ?? [];
+        var json = parseResult.GetValue(Json);
+        var token = ClientOptions.ResolveToken(parseResult.GetValue(Token), parseResult.GetValue(Key), topics, publish: false);
+        var client = ClientOptions.CreateClient(parseResult.GetValue(Hub)!, token);
+        var options = new SubscribeOptions
+        {
+            OnGap = id => Console.Error.WriteLine($"herald: the hub no longer has {id}: updates may have been missed"),
+            OnReconnecting = (error, delay) => Console.Error.WriteLine($"herald: reconnecting in {delay.TotalSeconds:0.#} s{(error is null ? "" : ": " + error.Message)}"),
+        };
+        try
+        {
+            await foreach (var update in client.SubscribeAsync(topics, parseResult.GetValue(LastEventId), options, cancellationToken))
+            {
+                Console.Out.WriteLine(json
+                    ? JsonSerializer.Serialize(new { id = update.Id, type = update.Type, data = update.Data, retry = update.Retry?.TotalMilliseconds })
+                    : $"{update.Id} {update.Type}: {update.Data}");
+                Console.Out.Flush();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (HeraldException e)
+        {
+            return Cli.Fail($"subscribe refused ({e.StatusCode}): {e.Message}", Cli.StartFailure);
+        }
+
+        return Cli.Ok;
+    }
+}

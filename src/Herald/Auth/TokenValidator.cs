@@ -1,0 +1,240 @@
+using System.Text.Json;
+using Herald.Protocol;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Herald.Auth;
+
+/// <summary>The outcome of verifying one token: its claims and the key that verified it, or a one-line reason.</summary>
+internal readonly record struct TokenValidation(HeraldClaims? Claims, VerificationKey? Key, string? Error);
+
+/// <summary>
+/// Verifies a JWT against a role's <see cref="KeyRing"/>: the algorithm picks the keys that may verify it (never a key
+/// of another family), <c>kid</c> narrows them, then lifetime and the <c>mercure</c> claim are checked. Reasons name
+/// what is wrong and never echo the token or a key.
+/// </summary>
+internal sealed class TokenValidator
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    private readonly TopicSelectorStore _selectors;
+    private readonly HeraldMetrics _metrics;
+    private long _verifications;
+
+    public TokenValidator(TopicSelectorStore selectors, HeraldMetrics metrics)
+    {
+        _selectors = selectors;
+        _metrics = metrics;
+    }
+
+    /// <summary>Signature verifications attempted since start: what the validated-token cache saves.</summary>
+    public long SignatureVerifications => Interlocked.Read(ref _verifications);
+
+    public async ValueTask<TokenValidation> ValidateAsync(KeyRing ring, string token, HeraldOptions options, DateTimeOffset now)
+    {
+        var role = ring.Role == TokenRole.Publisher ? "publisher" : "subscriber";
+        if (ring.Keys.Count == 0)
+        {
+            return Fail($"this hub has no {role} key configured, so it cannot verify tokens");
+        }
+
+        if (!Handler.CanReadToken(token))
+        {
+            return Fail("the token is not a well-formed JWT");
+        }
+
+        JsonWebToken jwt;
+        try
+        {
+            jwt = Handler.ReadJsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return Fail("the token is not a well-formed JWT");
+        }
+
+        var alg = jwt.Alg;
+        if (!JwtAlgorithm.IsKnown(alg) || !ring.Keys.Any(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)))
+        {
+            return Fail($"the token's algorithm \"{Printable(alg)}\" is not accepted by any {role} key (accepted: {ring.AcceptedAlgorithms})");
+        }
+
+        var (candidates, candidateError) = Candidates(ring, jwt, alg, role);
+        if (candidates is null)
+        {
+            return Fail(candidateError!);
+        }
+
+        VerificationKey? verifiedBy = null;
+        foreach (var key in candidates)
+        {
+            Interlocked.Increment(ref _verifications);
+            _metrics.SignatureVerified();
+            var result = await Handler.ValidateTokenAsync(jwt, key.Parameters).ConfigureAwait(false);
+            if (result.IsValid)
+            {
+                verifiedBy = key;
+                break;
+            }
+
+            if (result.Exception is not (SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException))
+            {
+                return Fail("the token was rejected: " + FirstLine(result.Exception?.Message));
+            }
+        }
+
+        if (verifiedBy is null)
+        {
+            return Fail(candidates.Count == 1 && ring.Keys.Count == 1
+                ? $"the token's signature did not verify with the {role} key"
+                : $"the token's signature did not verify with any {role} key for {alg} ({string.Join(", ", candidates.Select(k => k.Label))})");
+        }
+
+        var expires = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : (DateTimeOffset?)null;
+        var notBefore = jwt.TryGetPayloadValue<long>("nbf", out var nbf) ? DateTimeOffset.FromUnixTimeSeconds(nbf) : (DateTimeOffset?)null;
+        if (expires is null && options.RequireExp)
+        {
+            return Fail("the token has no exp claim and this hub requires one (RequireExp): mint it with an expiry");
+        }
+
+        if (CheckLifetime(expires, notBefore, now, options.ClockSkew) is { } timeError)
+        {
+            return Fail(timeError);
+        }
+
+        var (claims, claimError) = ReadMercureClaim(jwt, expires, options.MaxTopics);
+        return claims is null ? Fail(claimError!) : new TokenValidation(claims, verifiedBy, null);
+    }
+
+    public static string? CheckLifetime(DateTimeOffset? expires, DateTimeOffset? notBefore, DateTimeOffset now, TimeSpan skew)
+    {
+        if (expires is { } exp && now > exp + skew)
+        {
+            return $"the token expired at {exp:yyyy-MM-ddTHH:mm:ssZ}";
+        }
+
+        if (notBefore is { } nbf && now + skew < nbf)
+        {
+            return $"the token is not valid before {nbf:yyyy-MM-ddTHH:mm:ssZ}";
+        }
+
+        return null;
+    }
+
+    /// <summary>Keys of the token's algorithm; a <c>kid</c> naming keys narrows to them, an unknown one to the unnamed keys.</summary>
+    private static (List<VerificationKey>? Keys, string? Error) Candidates(KeyRing ring, JsonWebToken jwt, string alg, string role)
+    {
+        var forAlg = ring.Keys.Where(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)).ToList();
+        if (!string.IsNullOrEmpty(jwt.Kid))
+        {
+            var named = forAlg.Where(k => k.KeyId == jwt.Kid).ToList();
+            forAlg = named.Count > 0 ? named : forAlg.Where(k => k.KeyId is null).ToList();
+            if (forAlg.Count == 0)
+            {
+                return (null, $"the token's kid \"{Printable(jwt.Kid)}\" names no {role} key for {alg}");
+            }
+        }
+
+        if (JwtAlgorithm.FamilyOf(alg) != KeyFamily.Hmac)
+        {
+            return (forAlg, null);
+        }
+
+        // RFC 7518 §3.2: an HMAC key must be at least the hash size. The JWT library enforces it by failing signature
+        // validation, which would misleadingly read as a forged token, so say what is wrong instead.
+        var needed = JwtAlgorithm.HashBits(alg);
+        var longEnough = forAlg.Where(k => k.SecurityKey.KeySize >= needed).ToList();
+        return longEnough.Count > 0
+            ? (longEnough, null)
+            : (null, $"the hub's {role} key is {forAlg.Max(k => k.SecurityKey.KeySize)} bits, too short for {alg} (at least {needed} bits): sign with HS256 or configure a longer key");
+    }
+
+    private (HeraldClaims? Claims, string? Error) ReadMercureClaim(JsonWebToken jwt, DateTimeOffset? expires, int maxTopics)
+    {
+        JsonElement payload;
+        try
+        {
+            payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload)).RootElement;
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            return (null, "the token's payload is not valid JSON");
+        }
+
+        if (!payload.TryGetProperty("mercure", out var mercure))
+        {
+            return (new HeraldClaims([], [], null, expires), null);
+        }
+
+        if (mercure.ValueKind != JsonValueKind.Object)
+        {
+            return (null, "the token's \"mercure\" claim must be an object");
+        }
+
+        var (publish, publishError) = ReadSelectors(mercure, "publish", maxTopics);
+        if (publishError is not null)
+        {
+            return (null, publishError);
+        }
+
+        var (subscribe, subscribeError) = ReadSelectors(mercure, "subscribe", maxTopics);
+        if (subscribeError is not null)
+        {
+            return (null, subscribeError);
+        }
+
+        JsonElement? mercurePayload = mercure.TryGetProperty("payload", out var p) ? p.Clone() : null;
+        return (new HeraldClaims(publish!, subscribe!, mercurePayload, expires), null);
+    }
+
+    private (IReadOnlyList<TopicSelector>? Selectors, string? Error) ReadSelectors(JsonElement mercure, string name, int maxTopics)
+    {
+        if (!mercure.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null)
+        {
+            return ([], null);
+        }
+
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            return (null, $"the token's mercure.{name} claim must be an array of topic selectors");
+        }
+
+        if (array.GetArrayLength() > maxTopics)
+        {
+            return (null, $"the token's mercure.{name} claim has {array.GetArrayLength()} selectors (at most {maxTopics})");
+        }
+
+        var selectors = new List<TopicSelector>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                return (null, $"the token's mercure.{name} claim must contain only strings");
+            }
+
+            selectors.Add(_selectors.Get(item.GetString()!));
+        }
+
+        return (selectors, null);
+    }
+
+    private static TokenValidation Fail(string reason) => new(null, null, reason);
+
+    /// <summary>Header values come from the caller: cut them short and keep them on one line.</summary>
+    private static string Printable(string? value)
+    {
+        var text = (value ?? "").ReplaceLineEndings(" ");
+        return text.Length <= 40 ? text : text[..40] + "…";
+    }
+
+    private static string FirstLine(string? message)
+    {
+        if (string.IsNullOrEmpty(message))
+        {
+            return "invalid token";
+        }
+
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}

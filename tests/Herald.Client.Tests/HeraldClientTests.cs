@@ -1,0 +1,281 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Herald.Cli.Tests.Infrastructure;
+using Herald.Client;
+using Herald.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Client.Tests;
+
+/// <summary>The .NET client against the real <c>herald serve</c> process (and, for stalls, a server that goes silent).</summary>
+public sealed class HeraldClientTests : IAsyncLifetime
+{
+    private const string Topic = "https://example.com/books/1";
+
+    private readonly TempDirectory _directory = new();
+    private readonly List<HeraldProcess> _processes = [];
+    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(60));
+
+    [Fact]
+    public async Task Published_updates_arrive_in_order_with_their_fields()
+    {
+        var hub = await ServeAsync();
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await using var updates = subscriber.SubscribeAsync([Topic], cancellationToken: _timeout.Token).GetAsyncEnumerator();
+        var first = updates.MoveNextAsync().AsTask();
+
+        // The subscription connects lazily; publish until the first update shows it is live.
+        var ids = new List<string>();
+        while (!first.IsCompleted)
+        {
+            ids.Add(await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = $"n{ids.Count}", Type = "book" }, _timeout.Token));
+            await Task.WhenAny(first, Task.Delay(50, _timeout.Token));
+        }
+
+        Assert.True(await first);
+        var seen = new List<HeraldUpdate> { updates.Current };
+        var last = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "last", Private = true }, _timeout.Token);
+        while (seen[^1].Id != last && await updates.MoveNextAsync())
+        {
+            seen.Add(updates.Current);
+        }
+
+        Assert.Equal("book", seen[0].Type);
+        Assert.Equal("last", seen[^1].Data);
+        Assert.Equal(seen.Select(u => u.Id).Distinct().Count(), seen.Count);
+        Assert.Equal(ids.Append(last).SkipWhile(id => id != seen[0].Id), seen.Select(u => u.Id));
+    }
+
+    [Fact]
+    public async Task A_subscription_resumes_after_the_hub_restarts_on_the_same_address_without_loss_or_duplicates()
+    {
+        var port = FreePort();
+        var store = "sqlite:" + Path.Combine(_directory.Path, "history.db");
+        string[] serve = ["--listen", $"127.0.0.1:{port}", "--jwt-key", HeraldProcess.Key, "--store", store];
+        var hub = await ServeAsync(serve, fixedAddress: true);
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]), backoffBase: TimeSpan.FromMilliseconds(100));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        var before = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "before" }, _timeout.Token);
+        var reconnecting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var updates = subscriber.SubscribeAsync([Topic], "earliest", new SubscribeOptions { OnReconnecting = (_, _) => reconnecting.TrySetResult() }, _timeout.Token).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(before, updates.Current.Id);
+
+        // The iterator reconnects while it is being awaited: keep one MoveNextAsync pending through the restart.
+        var next = updates.MoveNextAsync().AsTask();
+        _processes[^1].Terminate();
+        await _processes[^1].WaitForExitAsync();
+        await reconnecting.Task.WaitAsync(_timeout.Token);
+        await ServeAsync(serve, fixedAddress: true);
+        var afterOne = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "after one" }, _timeout.Token);
+        var afterTwo = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "after two" }, _timeout.Token);
+
+        Assert.True(await next);
+        Assert.Equal(afterOne, updates.Current.Id);
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(afterTwo, updates.Current.Id);
+    }
+
+    [Fact]
+    public async Task A_stream_that_goes_silent_is_abandoned_after_three_heartbeats_and_resumed_from_the_last_id()
+    {
+        var connections = new List<string?>();
+        var secondConnection = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var stalling = await StartStallingServerAsync(lastEventId =>
+        {
+            lock (connections)
+            {
+                connections.Add(lastEventId);
+                if (connections.Count == 2)
+                {
+                    secondConnection.TrySetResult(lastEventId);
+                }
+            }
+        });
+        var client = new HeraldClient(_http, new HeraldClientOptions
+        {
+            HubUrl = new Uri(stalling.Urls.First() + "/.well-known/mercure"),
+            Heartbeat = TimeSpan.FromMilliseconds(200),
+            BackoffBase = TimeSpan.FromMilliseconds(50),
+        });
+        var reconnectReasons = new List<Exception?>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token);
+
+        await using var updates = client.SubscribeAsync([Topic], options: new SubscribeOptions { OnReconnecting = (e, _) => reconnectReasons.Add(e) }, cancellationToken: stop.Token).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal("stalled-1", updates.Current.Id);
+
+        // Awaiting the next update is what drives the watchdog and the reconnection.
+        var pending = updates.MoveNextAsync().AsTask();
+        Assert.Equal("stalled-1", await secondConnection.Task.WaitAsync(_timeout.Token));
+        Assert.Contains("three heartbeats", reconnectReasons[0]?.Message);
+
+        // An async iterator can't be disposed mid-MoveNextAsync: end the pending call first.
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+    }
+
+    [Fact]
+    public async Task A_refused_token_is_refreshed_once_and_a_second_refusal_ends_with_the_hubs_reason()
+    {
+        var hub = await ServeAsync();
+        var good = Tokens.Create(HeraldProcess.Key, subscribe: ["*"]);
+        var forged = Tokens.Create("another-key-that-is-also-long-enough-for-hs256", subscribe: ["*"]);
+        var calls = 0;
+        var refreshing = new HeraldClient(_http, new HeraldClientOptions
+        {
+            HubUrl = hub,
+            TokenProvider = _ => ValueTask.FromResult(Interlocked.Increment(ref calls) == 1 ? forged : good),
+        });
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "replayed" }, _timeout.Token);
+
+        await using (var updates = refreshing.SubscribeAsync([Topic], "earliest", cancellationToken: _timeout.Token).GetAsyncEnumerator())
+        {
+            Assert.True(await updates.MoveNextAsync());
+            Assert.Equal("replayed", updates.Current.Data);
+            Assert.Equal(2, calls);
+        }
+
+        var alwaysForged = 0;
+        var doomed = new HeraldClient(_http, new HeraldClientOptions
+        {
+            HubUrl = hub,
+            TokenProvider = _ => ValueTask.FromResult(Interlocked.Increment(ref alwaysForged) > 0 ? forged : good),
+        });
+        var refused = await Assert.ThrowsAsync<HeraldException>(async () =>
+        {
+            await foreach (var _ in doomed.SubscribeAsync([Topic], cancellationToken: _timeout.Token))
+            {
+            }
+        });
+
+        Assert.Equal(401, refused.StatusCode);
+        Assert.Contains("signature", refused.Message);
+        Assert.Equal(2, alwaysForged);
+    }
+
+    [Fact]
+    public async Task Publish_refusals_carry_the_hubs_status_and_reason()
+    {
+        var hub = await ServeAsync();
+        var narrow = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["https://example.com/other"]));
+        var broad = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+
+        var forbidden = await Assert.ThrowsAsync<HeraldException>(() => narrow.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "x" }, _timeout.Token));
+        var invalid = await Assert.ThrowsAsync<HeraldException>(() => broad.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "x", Id = "#bad" }, _timeout.Token));
+        await broad.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "one", Id = "fixed" }, _timeout.Token);
+        var conflict = await Assert.ThrowsAsync<HeraldException>(() => broad.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "two", Id = "fixed" }, _timeout.Token));
+
+        Assert.Equal((403, true), (forbidden.StatusCode, forbidden.Message.Contains(Topic, StringComparison.Ordinal)));
+        Assert.Equal(400, invalid.StatusCode);
+        Assert.Contains("'#'", invalid.Message);
+        Assert.Equal(409, conflict.StatusCode);
+    }
+
+    [Fact]
+    public async Task Job_helpers_publish_private_updates_in_the_shared_schema()
+    {
+        var hub = await ServeAsync();
+        var worker = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["jobs/{id}"]));
+        var owner = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["jobs/{id}"]));
+        var stranger = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["jobs/other"]));
+
+        await worker.ReportProgressAsync("export 7", 40, "4 of 10", cancellationToken: _timeout.Token);
+        await worker.CompleteAsync("export 7", new { url = "/exports/7.csv" }, cancellationToken: _timeout.Token);
+        await worker.FailAsync("import/3", "disk full", cancellationToken: _timeout.Token);
+        var byType = new Dictionary<string, JsonElement>();
+        await using (var updates = owner.SubscribeAsync(["jobs/export%207", "jobs/import%2F3"], "earliest", cancellationToken: _timeout.Token).GetAsyncEnumerator())
+        {
+            while (byType.Count < 3 && await updates.MoveNextAsync())
+            {
+                byType[updates.Current.Type] = JsonDocument.Parse(updates.Current.Data).RootElement;
+            }
+        }
+
+        Assert.Equal(("export 7", 40.0, "4 of 10"), (byType["progress"].GetProperty("jobId").GetString(), byType["progress"].GetProperty("percent").GetDouble(), byType["progress"].GetProperty("message").GetString()));
+        Assert.Equal("/exports/7.csv", byType["completed"].GetProperty("result").GetProperty("url").GetString());
+        Assert.Equal(("import/3", "disk full"), (byType["failed"].GetProperty("jobId").GetString(), byType["failed"].GetProperty("error").GetString()));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => worker.ReportProgressAsync("export 7", 120));
+
+        // Private: a token without a matching grant sees none of them, even replayed.
+        var marker = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await marker.PublishAsync(new HeraldPublication { Topics = ["jobs/export%207"], Data = "public marker" }, _timeout.Token);
+        await using var strangers = stranger.SubscribeAsync(["jobs/export%207"], "earliest", cancellationToken: _timeout.Token).GetAsyncEnumerator();
+        Assert.True(await strangers.MoveNextAsync());
+        Assert.Equal("public marker", strangers.Current.Data);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        _http.Dispose();
+        _timeout.Dispose();
+        _directory.Dispose();
+    }
+
+    private HeraldClient Client(Uri hub, string token, TimeSpan? backoffBase = null) => new(_http, new HeraldClientOptions
+    {
+        HubUrl = hub,
+        Token = token,
+        BackoffBase = backoffBase ?? HeraldClientOptions.DefaultBackoffBase,
+    });
+
+    private async Task<Uri> ServeAsync(string[]? args = null, bool fixedAddress = false)
+    {
+        args ??= ["--jwt-key", HeraldProcess.Key, "--store", "memory"];
+        HeraldProcess process;
+        Uri baseAddress;
+        if (fixedAddress)
+        {
+            process = HeraldProcess.Start(["serve", .. args], _directory.Path);
+            var line = await process.WaitForLineAsync(l => l.StartsWith("Herald listening on ", StringComparison.Ordinal));
+            baseAddress = new Uri(line["Herald listening on ".Length..].Split(' ')[0]);
+        }
+        else
+        {
+            (process, baseAddress) = await HeraldProcess.ServeAsync(args, _directory.Path);
+        }
+
+        _processes.Add(process);
+        return new Uri(baseAddress, "/.well-known/mercure");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>An SSE endpoint that sends one event and then nothing, holding the connection open: a stalled proxy.</summary>
+    private static async Task<WebApplication> StartStallingServerAsync(Action<string?> onConnection)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapGet("/.well-known/mercure", async (HttpContext context) =>
+        {
+            onConnection(context.Request.Headers["Last-Event-ID"].FirstOrDefault());
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("id: stalled-1\ndata: then silence\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        await app.StartAsync();
+        return app;
+    }
+}
