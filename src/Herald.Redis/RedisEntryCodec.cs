@@ -6,13 +6,15 @@ using StackExchange.Redis;
 namespace Herald.Redis;
 
 /// <summary>
-/// One stream entry per update: field <c>i</c> the id, field <c>p</c> the content as compact JSON. The JSON is written
+/// One stream entry per update: field <c>i</c> the id, field <c>p</c> the content as compact JSON, field <c>t</c> the
+/// Redis server time it was stored (Unix ms, for age-based retention). The JSON is written
 /// deterministically (fixed field order, defaults omitted), so the append script detects "same content" by comparing strings.
 /// </summary>
 internal static class RedisEntryCodec
 {
     public const string IdField = "i";
     public const string PayloadField = "p";
+    public const string TimeField = "t";
 
     public static string Encode(Update update)
     {
@@ -54,6 +56,7 @@ internal static class RedisEntryCodec
     {
         string? id = null;
         string? payload = null;
+        long storedAt = 0;
         foreach (var value in entry.Values)
         {
             if (value.Name == IdField)
@@ -64,6 +67,10 @@ internal static class RedisEntryCodec
             {
                 payload = value.Value;
             }
+            else if (value.Name == TimeField)
+            {
+                storedAt = (long)value.Value;
+            }
         }
 
         if (id is null || payload is null)
@@ -72,7 +79,7 @@ internal static class RedisEntryCodec
         }
 
         var position = RedisPositions.FromEntryId(entry.Id!);
-        return new StoredUpdate(position, DecodeUpdate(id, payload), RedisPositions.StoredAt(position));
+        return new StoredUpdate(position, DecodeUpdate(id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
     }
 
     private static Update DecodeUpdate(string id, string payload)

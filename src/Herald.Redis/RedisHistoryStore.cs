@@ -111,7 +111,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         RedisValue[] args =
         [
             id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
-            _channel.ToString(), RedisScripts.TrimBatch, RedisPositions.MaxSequence,
+            _channel.ToString(), RedisScripts.TrimBatch,
         ];
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
@@ -155,7 +155,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         return await RunAsync(async db =>
         {
             var last = await db.HashGetAsync(_meta, "last").ConfigureAwait(false);
-            return last.IsNull ? 0 : RedisPositions.FromEntryId(last!);
+            return last.IsNull ? 0 : (long)last;
         }, "read the head").ConfigureAwait(false);
     }
 

@@ -3,7 +3,7 @@ namespace Herald.Redis;
 /// <summary>
 /// The Lua scripts: Redis runs each atomically, so the id check, the append, the index entry, retention and the
 /// notification happen as one step that no other node can interleave with.
-/// KEYS: 1 the stream, 2 the id index (hash id → entry id), 3 the meta hash (<c>last</c> entry id, <c>bytes</c> retained).
+/// KEYS: 1 the stream, 2 the id index (hash id → entry id), 3 the meta hash (<c>last</c> position, <c>bytes</c> retained).
 /// </summary>
 internal static class RedisScripts
 {
@@ -42,8 +42,13 @@ internal static class RedisScripts
           if excess > 0 then
             removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, batch)))
           end
-          if maxAgeMs > 0 and now - maxAgeMs > 0 and removed < batch then
-            removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', string.format('%.0f', now - maxAgeMs - 1), 'COUNT', batch - removed))
+          if maxAgeMs > 0 and removed < batch then
+            local expired = {}
+            for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', batch - removed)) do
+              if tonumber(field(entry[2], 't') or '0') >= now - maxAgeMs then break end
+              table.insert(expired, entry)
+            end
+            removed = removed + remove(expired)
           end
           while removed < batch and tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0') > maxBytes do
             local n = remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1))
@@ -56,10 +61,10 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch, 8 max sequence.
+    /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch.
     /// Returns {status, entry id}: 0 appended, 1 duplicate (same content), 2 conflict (other content).
-    /// The entry id is generated here, not by XADD *: the sequence never exceeds ARGV[8] (see RedisPositions), and a
-    /// clock that steps back cannot reorder entries.
+    /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
+    /// RedisPositions), and a server clock that steps back cannot reorder entries.
     /// </summary>
     public const string Append = Common + """
         local id, payload = ARGV[1], ARGV[2]
@@ -74,22 +79,9 @@ internal static class RedisScripts
         end
 
         local now = now_ms()
-        local ms, seq = now, 0
-        local last = redis.call('HGET', KEYS[3], 'last')
-        if last then
-          local dash = string.find(last, '-', 1, true)
-          local lastMs = tonumber(string.sub(last, 1, dash - 1))
-          local lastSeq = tonumber(string.sub(last, dash + 1))
-          if lastMs >= now then
-            ms, seq = lastMs, lastSeq + 1
-            if seq > tonumber(ARGV[8]) then ms, seq = lastMs + 1, 0 end
-          end
-        end
-
-        local entry = string.format('%.0f-%.0f', ms, seq)
-        redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload)
+        local entry = string.format('%.0f-0', redis.call('HINCRBY', KEYS[3], 'last', 1))
+        redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
         redis.call('HSET', KEYS[2], id, entry)
-        redis.call('HSET', KEYS[3], 'last', entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', #id + #payload)
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)

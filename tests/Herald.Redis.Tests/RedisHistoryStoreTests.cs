@@ -23,7 +23,7 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
         var conflict = await store.AppendAsync(Update("a", "changed"), default);
 
         Assert.Equal(AppendStatus.Appended, first.Status);
-        Assert.True(second.Position > first.Position);
+        Assert.Equal((1, 2), (first.Position, second.Position));
         Assert.Equal(new AppendResult(AppendStatus.Duplicate, "a", first.Position), retry);
         Assert.Equal(AppendStatus.Conflict, conflict.Status);
         Assert.Equal(second.Position, await store.GetHeadAsync(default));
