@@ -42,7 +42,9 @@ internal static class RedisScripts
           if excess > 0 then
             removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, batch)))
           end
-          if maxAgeMs > 0 and removed < batch then
+          -- The oldest entry alone is read first: on almost every append nothing has expired.
+          local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+          if maxAgeMs > 0 and removed < batch and #oldest > 0 and tonumber(field(oldest[1][2], 't') or '0') < now - maxAgeMs then
             local expired = {}
             for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', batch - removed)) do
               if tonumber(field(entry[2], 't') or '0') >= now - maxAgeMs then break end
