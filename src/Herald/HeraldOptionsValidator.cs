@@ -10,6 +10,14 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
     /// <summary>HMAC keys below 256 bits are brute-forceable, and the JWT library refuses them anyway.</summary>
     public const int MinimumKeyBytes = Auth.KeyRing.MinimumSecretBytes;
 
+    private readonly IReadOnlyCollection<HistoryStoreScheme> _storeSchemes;
+
+    /// <summary>Store packages (e.g. Herald.Redis) register their <see cref="HistoryStoreScheme"/> so their URLs are accepted.</summary>
+    public HeraldOptionsValidator(IEnumerable<HistoryStoreScheme> storeSchemes)
+    {
+        _storeSchemes = storeSchemes.ToList();
+    }
+
     public ValidateOptionsResult Validate(string? name, HeraldOptions options)
     {
         var failures = new List<string>();
@@ -69,7 +77,7 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("HistoryMaxCount and HistoryMaxBytes must be positive, and HistoryMaxAge must not be negative");
         }
 
-        if (HistoryStoreFactory.Describe(options.Store) is { } storeError)
+        if (HistoryStoreFactory.Describe(options.Store, _storeSchemes) is { } storeError)
         {
             failures.Add(storeError);
         }

@@ -52,7 +52,8 @@ public static class HeraldServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<GracefulShutdown>();
-        services.AddHealthChecks();
+        // Tagged "ready": a host maps it on its readiness endpoint, never on liveness (a Redis outage is not a reason to restart).
+        services.AddHealthChecks().AddCheck<HistoryStoreHealthCheck>(HistoryStoreHealthCheck.Name, tags: [HistoryStoreHealthCheck.ReadyTag]);
         return services;
     }
 }

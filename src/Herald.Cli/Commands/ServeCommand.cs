@@ -37,7 +37,7 @@ internal static class ServeCommand
     private static readonly Option<long?> MaxRequestBodySize = new("--max-request-body-size") { Description = "largest publish body in bytes (larger gets 413)" };
     private static readonly Option<string?> Store = new("--store")
     {
-        Description = $"where history is kept: memory, or sqlite:PATH [default: {ServeSettings.DefaultStore}]",
+        Description = $"where history is kept: memory, sqlite:PATH, or redis://[user:pass@]HOST[:PORT][/DB][?prefix=P] (rediss:// for TLS) to run several nodes as one hub [default: {ServeSettings.DefaultStore}]",
     };
 
     private static readonly Option<string?> ConfigFile = new("--config") { Description = "extra JSON configuration file (section \"Herald\"), above herald.json and below environment variables" };

@@ -13,6 +13,7 @@ internal sealed class ServeSettings
     public const string SectionName = "Herald";
     public const string EnvironmentPrefix = "HERALD_";
     public const string ListenKey = "Listen";
+    public const string RedisSection = "Redis";
 
     /// <summary><c>sqlite:herald-data/herald.db</c>, relative to the working directory: durable with no setup.</summary>
     public const string DefaultStore = HistoryStoreFactory.SqlitePrefix + HistoryStoreFactory.DefaultSqlitePath;
@@ -86,7 +87,17 @@ internal sealed class ServeSettings
         _flags.ApplyTo(options);
     }
 
-    private static void Bind(IConfiguration configuration, HeraldOptions options, string source)
+    /// <summary>
+    /// The Redis client settings (section <c>Herald:Redis</c>, or <c>HERALD_REDIS__COMMANDTIMEOUT</c>…): files, then
+    /// environment. No flags: they are tuning, rarely changed.
+    /// </summary>
+    public void ApplyTo(Herald.Redis.RedisStoreOptions options)
+    {
+        Bind(_files.GetSection(SectionName).GetSection(RedisSection), options, FilesSourceName);
+        Bind(_environment.GetSection(RedisSection), options, EnvironmentSourceName);
+    }
+
+    private static void Bind(IConfiguration configuration, object options, string source)
     {
         try
         {

@@ -1,5 +1,7 @@
 using System.Net;
 using Herald.Cli.Configuration;
+using Herald.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,7 +19,11 @@ internal static partial class ServeHost
     /// <summary>5 s: the library ends every stream with a <c>retry:</c> at once, so this only bounds stragglers.</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Liveness: 200 while the process serves HTTP, whatever the store's state (restarting would not fix Redis).</summary>
     public const string HealthPath = "/healthz";
+
+    /// <summary>Readiness: 200 only when the history store is reachable; load balancers route new clients by it.</summary>
+    public const string ReadyPath = "/readyz";
 
     /// <summary>The host logs a failed start (a port in use…) with a stack trace; the caller reports it as one line instead.</summary>
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
@@ -65,6 +71,8 @@ internal static partial class ServeHost
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("System", LogLevel.Warning);
+        // An unready store logs its own outage once; the health-check service would log it again on every /readyz probe.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Warning && !starting());
         foreach (var section in settings.LoggingSections)
         {
@@ -94,11 +102,21 @@ internal static partial class ServeHost
             }
         });
 
+        // The store URL is known only once every configuration layer is applied; the Redis store is registered only when
+        // named, and the core library never references it.
+        var configured = new HeraldOptions();
+        settings.ApplyTo(configured);
+        if (Herald.Redis.RedisStoreUrl.IsRedis(configured.Store))
+        {
+            builder.Services.AddHeraldRedis(settings.ApplyTo);
+        }
+
         builder.Services.AddHerald(settings.ApplyTo);
 
         var app = builder.Build();
         app.MapHerald();
-        app.MapHealthChecks(HealthPath);
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = static _ => false });
+        app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(HistoryStoreHealthCheck.ReadyTag) });
         app.MapGet("/", RootPage.Write);
         return app;
     }

@@ -20,6 +20,12 @@ internal sealed partial class SubscribeEndpoint
     /// <summary>Replay reads the store in pages of this size, so a long replay never holds the store for long.</summary>
     public const int ReplayPageSize = 256;
 
+    /// <summary>
+    /// 5 s: how soon a client refused because the store is unreachable should try again (EventSource honours the
+    /// header only through our retry logic; clients that back off on their own are fine too).
+    /// </summary>
+    public const string StoreRetryAfterSeconds = "5";
+
     private static ReadOnlySpan<byte> OpenComment => ":\n\n"u8;
 
     private readonly Authorizer _authorizer;
@@ -102,6 +108,14 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
+        // A store that cannot be reached could neither replay nor feed live updates: say so instead of a silent stream.
+        if (_store is IHealthCheckable { Unavailable: { } unavailable })
+        {
+            context.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
+            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the history store is unavailable: " + unavailable)).ConfigureAwait(false);
+            return;
+        }
+
         var subscriber = new Subscriber(selectors, claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
         _metrics.SubscriberOpened();
@@ -122,6 +136,7 @@ internal sealed partial class SubscribeEndpoint
             LogReplayFailed(_logger, e.Message);
             if (!context.Response.HasStarted)
             {
+                context.Response.Headers.RetryAfter = StoreRetryAfterSeconds;
                 await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "cannot replay: " + e.Message)).ConfigureAwait(false);
             }
         }

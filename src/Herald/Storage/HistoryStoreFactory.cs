@@ -15,11 +15,15 @@ public static class HistoryStoreFactory
     public const string DefaultSqlitePath = "herald-data/herald.db";
 
     /// <summary>Null when the store setting is understood, else a message naming the accepted forms.</summary>
-    public static string? Describe(string? store) => store switch
+    public static string? Describe(string? store) => Describe(store, []);
+
+    /// <summary>As <see cref="Describe(string?)"/>, also accepting the prefixes of registered store packages.</summary>
+    public static string? Describe(string? store, IReadOnlyCollection<HistoryStoreScheme> schemes) => store switch
     {
         Memory => null,
         _ when store is not null && store.StartsWith(SqlitePrefix, StringComparison.Ordinal) && store.Length > SqlitePrefix.Length => null,
-        _ => $"Store \"{store}\" is not understood: use \"memory\" or \"sqlite:PATH\"",
+        _ when store is not null && schemes.Any(s => store.StartsWith(s.Prefix, StringComparison.OrdinalIgnoreCase)) => null,
+        _ => $"Store \"{store}\" is not understood: use \"memory\", \"sqlite:PATH\"{string.Concat(schemes.Select(s => $" or \"{s.Form}\""))}",
     };
 
     internal static IHistoryStore Create(IServiceProvider services)

@@ -1,0 +1,342 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Herald.Storage;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Herald.Redis;
+
+/// <summary>
+/// History in one Redis Stream shared by every hub node. Appends run one Lua script (id check, append, index, retention,
+/// notification) and are acknowledged once Redis answered, so they are as durable as the server's persistence. Every
+/// node's feed — also the publishing node's — reads the stream after its last position on each pub/sub notification and
+/// on a slow timer, so a single node and a cluster dispatch alike, and a node resumes where it was after an outage.
+/// </summary>
+public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable, IAsyncDisposable
+{
+    /// <summary>Entries the feed reads per round trip: large enough to catch up quickly, small enough to stay a short command.</summary>
+    public const int FeedPageSize = 512;
+
+    /// <summary>The first retry delay of the feed after a failed read; doubled up to the reconnect maximum, with jitter.</summary>
+    private static readonly TimeSpan FeedRetryBaseDelay = TimeSpan.FromMilliseconds(100);
+
+    private readonly RedisStoreUrl _url;
+    private readonly RedisStoreOptions _options;
+    private readonly HistoryLimits _limits;
+    private readonly ILogger _logger;
+    private readonly ConnectionMultiplexer _connection;
+    private readonly RedisKey[] _keys;
+    private readonly RedisKey _stream;
+    private readonly RedisKey _ids;
+    private readonly RedisKey _meta;
+    private readonly RedisChannel _channel;
+    private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _trimLoop;
+    private int _feedTaken;
+    private int _feedStarted;
+    private int _subscribed;
+
+    private RedisHistoryStore(RedisStoreUrl url, RedisStoreOptions options, HistoryLimits limits, ConnectionMultiplexer connection, ILogger logger)
+    {
+        _url = url;
+        _options = options;
+        _limits = limits;
+        _logger = logger;
+        _connection = connection;
+        _stream = url.Prefix + "stream";
+        _ids = url.Prefix + "ids";
+        _meta = url.Prefix + "meta";
+        _keys = [_stream, _ids, _meta];
+        _channel = RedisChannel.Literal(url.Prefix + "appended");
+        // Logged for the command connection only: the pub/sub connection fails and recovers alongside it.
+        _connection.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                LogDisconnected(_logger, _url.Display, e.FailureType.ToString());
+            }
+        };
+        _connection.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Interactive)
+            {
+                LogReconnected(_logger, _url.Display);
+            }
+
+            // Catch up at once instead of at the next safety poll: updates appended by other nodes meanwhile are in the stream.
+            Nudge();
+        };
+        _trimLoop = Task.Run(TrimLoopAsync);
+    }
+
+    /// <summary>Where this store keeps its data, without the password.</summary>
+    public string Display => _url.Display;
+
+    /// <inheritdoc />
+    public string? Unavailable =>
+        !_connection.IsConnected ? $"Redis at {_url.Display} is unreachable"
+        : Volatile.Read(ref _feedStarted) == 0 ? $"connecting to Redis at {_url.Display}"
+        : null;
+
+    /// <summary>
+    /// Connects (or starts connecting: a Redis that is down leaves the store not-ready instead of failing start-up).
+    /// A malformed URL throws <see cref="HistoryStoreException"/>.
+    /// </summary>
+    public static RedisHistoryStore Connect(string store, RedisStoreOptions options, HistoryLimits limits, ILogger<RedisHistoryStore> logger)
+    {
+        RedisStoreUrl url;
+        try
+        {
+            url = RedisStoreUrl.Parse(store);
+        }
+        catch (FormatException e)
+        {
+            throw new HistoryStoreException(e.Message, e);
+        }
+
+        // Waits at most the connect timeout; with AbortOnConnectFail off it returns disconnected rather than throwing.
+        var connection = ConnectionMultiplexer.Connect(url.ToConfiguration(options));
+        if (!connection.IsConnected)
+        {
+            LogStartingDisconnected(logger, url.Display);
+        }
+
+        return new RedisHistoryStore(url, options, limits, connection, logger);
+    }
+
+    public async ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        var id = update.Id ?? throw new ArgumentException("The update needs an id before it is stored.", nameof(update));
+        RedisValue[] args =
+        [
+            id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
+            _channel.ToString(), RedisScripts.TrimBatch,
+        ];
+
+        // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
+        var result = (RedisResult[])(await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Append, _keys, args), "append").ConfigureAwait(false))!;
+        var status = (int)result[0] switch
+        {
+            0 => AppendStatus.Appended,
+            1 => AppendStatus.Duplicate,
+            _ => AppendStatus.Conflict,
+        };
+        return new AppendResult(status, id, RedisPositions.FromEntryId((string)result[1]!));
+    }
+
+    public async ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)
+    {
+        return await RunAsync<long?>(async db =>
+        {
+            var entryId = await db.HashGetAsync(_ids, id).ConfigureAwait(false);
+            return entryId.IsNull ? null : RedisPositions.FromEntryId(entryId!);
+        }, "look up an id").ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken)
+    {
+        // XREAD (not blocking) returns the entries strictly after the given id, in order: exactly "after this position".
+        return await RunAsync<IReadOnlyList<StoredUpdate>>(async db =>
+        {
+            var entries = await db.StreamReadAsync(_stream, RedisPositions.ToEntryId(afterPosition), maxCount).ConfigureAwait(false);
+            var page = new StoredUpdate[entries.Length];
+            for (var i = 0; i < entries.Length; i++)
+            {
+                page[i] = RedisEntryCodec.Decode(entries[i]);
+            }
+
+            return page;
+        }, "read history").ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> GetHeadAsync(CancellationToken cancellationToken)
+    {
+        return await RunAsync(async db =>
+        {
+            var last = await db.HashGetAsync(_meta, "last").ConfigureAwait(false);
+            return last.IsNull ? 0 : (long)last;
+        }, "read the head").ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _feedTaken, 1) != 0)
+        {
+            throw new InvalidOperationException("The feed of a history store has a single consumer: the hub's dispatcher.");
+        }
+
+        long? last = null;
+        var failures = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            IReadOnlyList<StoredUpdate> page;
+            try
+            {
+                await EnsureSubscribedAsync().ConfigureAwait(false);
+
+                // "From now on" starts at the head when the feed first reaches Redis; the node is not ready before that.
+                last ??= await GetHeadAsync(cancellationToken).ConfigureAwait(false);
+                page = await ReadAfterAsync(last.Value, FeedPageSize, cancellationToken).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _feedStarted, 1) == 0)
+                {
+                    LogFeedStarted(_logger, _url.Display, last.Value);
+                }
+
+                if (failures > 0)
+                {
+                    LogFeedResumed(_logger, last.Value);
+                    failures = 0;
+                }
+            }
+            catch (HistoryStoreException e)
+            {
+                if (failures++ == 0)
+                {
+                    LogFeedFailed(_logger, e.Message);
+                }
+
+                // Woken early by a reconnection; resumes after `last`, so nothing appended meanwhile is missed.
+                await WaitForNudgeAsync(RetryDelay(failures), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            foreach (var stored in page)
+            {
+                last = stored.Position;
+                yield return stored;
+            }
+
+            if (page.Count < FeedPageSize)
+            {
+                await WaitForNudgeAsync(_options.SafetyPollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Applies retention now (one batch) instead of at the next timer tick; returns how many entries went.</summary>
+    internal async Task<int> TrimAsync()
+    {
+        RedisValue[] args = [_limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds, RedisScripts.TrimBatch];
+        return (int)(await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Trim, _keys, args), "apply retention").ConfigureAwait(false));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _trimLoop.ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private void Nudge() => _nudges.Writer.TryWrite(true);
+
+    private async Task EnsureSubscribedAsync()
+    {
+        if (Volatile.Read(ref _subscribed) != 0)
+        {
+            return;
+        }
+
+        // The client re-subscribes by itself after a reconnection; only the first subscription is ours to make.
+        await RunAsync(async _ =>
+        {
+            await _connection.GetSubscriber().SubscribeAsync(_channel, (_, _) => Nudge()).ConfigureAwait(false);
+            return true;
+        }, "subscribe to notifications").ConfigureAwait(false);
+        Volatile.Write(ref _subscribed, 1);
+    }
+
+    private async Task WaitForNudgeAsync(TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(limit);
+        try
+        {
+            await _nudges.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+            _nudges.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private TimeSpan RetryDelay(int failures)
+    {
+        var ceiling = Math.Min(FeedRetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures, 16)), _options.ReconnectMaxDelay.TotalMilliseconds);
+
+        // Full jitter: nodes that lost Redis together don't all come back in the same millisecond.
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    private async Task TrimLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_options.TrimInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    while (await TrimAsync().ConfigureAwait(false) == RedisScripts.TrimBatch && !_stop.IsCancellationRequested)
+                    {
+                    }
+                }
+                catch (HistoryStoreException)
+                {
+                    // Redis is down: the feed logs that; retention runs again on the next tick.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Runs a command, turning the client's failures into the one-line <see cref="HistoryStoreException"/> the hub answers 503 with.</summary>
+    private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command, string what)
+    {
+        try
+        {
+            return await command(_connection.GetDatabase()).ConfigureAwait(false);
+        }
+        catch (RedisTimeoutException e)
+        {
+            throw new HistoryStoreException(
+                $"Redis at {_url.Display} did not answer within {_options.CommandTimeout.TotalMilliseconds:0} ms ({what}), though it may still apply it: retry a publish with the same id",
+                e);
+        }
+        catch (RedisConnectionException e)
+        {
+            throw new HistoryStoreException($"Redis at {_url.Display} is unreachable ({what}): {e.FailureType}", e);
+        }
+        catch (RedisException e)
+        {
+            throw new HistoryStoreException($"Redis at {_url.Display} refused to {what}: {FirstLine(e.Message)}", e);
+        }
+        catch (FormatException e)
+        {
+            throw new HistoryStoreException($"Redis at {_url.Display} holds data Herald did not write under prefix \"{_url.Prefix}\": {e.Message}", e);
+        }
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Server} is not reachable yet; the node stays not-ready until it is")]
+    private static partial void LogStartingDisconnected(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to Redis at {Server} ({FailureType}): publishes and new subscriptions answer 503 until it is back")]
+    private static partial void LogDisconnected(ILogger logger, string server, string failureType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to Redis at {Server}")]
+    private static partial void LogReconnected(ILogger logger, string server);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the live feed from Redis at {Server} after position {Position}")]
+    private static partial void LogFeedStarted(ILogger logger, string server, long position);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The live feed cannot read Redis: {Reason}; retrying with backoff")]
+    private static partial void LogFeedFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The live feed resumed after position {Position}")]
+    private static partial void LogFeedResumed(ILogger logger, long position);
+}

@@ -1,0 +1,97 @@
+namespace Herald.Redis;
+
+/// <summary>
+/// The Lua scripts: Redis runs each atomically, so the id check, the append, the index entry, retention and the
+/// notification happen as one step that no other node can interleave with.
+/// KEYS: 1 the stream, 2 the id index (hash id → entry id), 3 the meta hash (<c>last</c> position, <c>bytes</c> retained).
+/// </summary>
+internal static class RedisScripts
+{
+    /// <summary>Most entries one script call removes: bounds how long a call blocks Redis after limits are lowered.</summary>
+    public const int TrimBatch = 256;
+
+    private const string Common = """
+        local function field(fields, name)
+          for i = 1, #fields, 2 do
+            if fields[i] == name then return fields[i + 1] end
+          end
+          return nil
+        end
+
+        -- Removes entries with their index entries and byte counts, so the index stays in step with the stream.
+        local function remove(entries)
+          for _, entry in ipairs(entries) do
+            local id = field(entry[2], 'i') or ''
+            local payload = field(entry[2], 'p') or ''
+            redis.call('HDEL', KEYS[2], id)
+            redis.call('HINCRBY', KEYS[3], 'bytes', -(#id + #payload))
+            redis.call('XDEL', KEYS[1], entry[1])
+          end
+          return #entries
+        end
+
+        local function now_ms()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+
+        -- Oldest first, by count, age and bytes; at most `batch` entries per call (the rest go on the next call).
+        local function trim(now, maxCount, maxBytes, maxAgeMs, batch)
+          local removed = 0
+          local excess = redis.call('XLEN', KEYS[1]) - maxCount
+          if excess > 0 then
+            removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, batch)))
+          end
+          -- The oldest entry alone is read first: on almost every append nothing has expired.
+          local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+          if maxAgeMs > 0 and removed < batch and #oldest > 0 and tonumber(field(oldest[1][2], 't') or '0') < now - maxAgeMs then
+            local expired = {}
+            for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', batch - removed)) do
+              if tonumber(field(entry[2], 't') or '0') >= now - maxAgeMs then break end
+              table.insert(expired, entry)
+            end
+            removed = removed + remove(expired)
+          end
+          while removed < batch and tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0') > maxBytes do
+            local n = remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1))
+            if n == 0 then break end
+            removed = removed + n
+          end
+          return removed
+        end
+
+        """;
+
+    /// <summary>
+    /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch.
+    /// Returns {status, entry id}: 0 appended, 1 duplicate (same content), 2 conflict (other content).
+    /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
+    /// RedisPositions), and a server clock that steps back cannot reorder entries.
+    /// </summary>
+    public const string Append = Common + """
+        local id, payload = ARGV[1], ARGV[2]
+        local existing = redis.call('HGET', KEYS[2], id)
+        if existing then
+          local found = redis.call('XRANGE', KEYS[1], existing, existing)
+          if #found > 0 then
+            if field(found[1][2], 'p') == payload then return {1, existing} end
+            return {2, existing}
+          end
+          redis.call('HDEL', KEYS[2], id)
+        end
+
+        local now = now_ms()
+        local entry = string.format('%.0f-0', redis.call('HINCRBY', KEYS[3], 'last', 1))
+        redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
+        redis.call('HSET', KEYS[2], id, entry)
+        redis.call('HINCRBY', KEYS[3], 'bytes', #id + #payload)
+        trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
+        redis.call('PUBLISH', ARGV[6], entry)
+        return {0, entry}
+        """;
+
+    /// <summary>ARGV: 1 max count, 2 max bytes, 3 max age ms, 4 batch. Returns how many entries it removed.</summary>
+    public const string Trim = Common + """
+        return trim(now_ms(), tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+        """;
+}

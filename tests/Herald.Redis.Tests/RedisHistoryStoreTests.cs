@@ -1,0 +1,236 @@
+using Herald.Redis.Tests.Infrastructure;
+using Herald.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Redis.Tests;
+
+/// <summary>The store against a real Redis: append, idempotence, replay, retention, and the feed of two nodes.</summary>
+public sealed class RedisHistoryStoreTests : IAsyncLifetime
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(15);
+    private static readonly HistoryLimits Roomy = new(10_000, TimeSpan.FromDays(1), 64L * 1024 * 1024);
+
+    private readonly List<RedisHistoryStore> _stores = [];
+    private RedisServer _redis = null!;
+
+    [Fact]
+    public async Task Append_assigns_increasing_positions_and_answers_retries_by_content()
+    {
+        var store = Open();
+        var first = await store.AppendAsync(Update("a", "one"), default);
+        var second = await store.AppendAsync(Update("b", "two"), default);
+        var retry = await store.AppendAsync(Update("a", "one"), default);
+        var conflict = await store.AppendAsync(Update("a", "changed"), default);
+
+        Assert.Equal(AppendStatus.Appended, first.Status);
+        Assert.Equal((1, 2), (first.Position, second.Position));
+        Assert.Equal(new AppendResult(AppendStatus.Duplicate, "a", first.Position), retry);
+        Assert.Equal(AppendStatus.Conflict, conflict.Status);
+        Assert.Equal(second.Position, await store.GetHeadAsync(default));
+        Assert.Equal(first.Position, await store.FindPositionAsync("a", default));
+        Assert.Null(await store.FindPositionAsync("unknown", default));
+    }
+
+    [Fact]
+    public async Task Idempotence_holds_across_two_nodes()
+    {
+        var (a, b) = (Open(), Open());
+        var stored = await a.AppendAsync(Update("shared", "x"), default);
+
+        Assert.Equal(new AppendResult(AppendStatus.Duplicate, "shared", stored.Position), await b.AppendAsync(Update("shared", "x"), default));
+        Assert.Equal(AppendStatus.Conflict, (await b.AppendAsync(Update("shared", "y"), default)).Status);
+        Assert.Single(await b.ReadAfterAsync(0, 10, default));
+    }
+
+    [Fact]
+    public async Task Every_field_round_trips()
+    {
+        var store = Open();
+        var update = new Update
+        {
+            Id = "full", Topics = ["https://e.x/a", "b/{c}"], Data = "line 1\nline 2 — ünïcode <&>", Type = "ping", Retry = 1500, Private = true,
+        };
+        await store.AppendAsync(update, default);
+
+        var read = Assert.Single(await store.ReadAfterAsync(0, 10, default)).Update;
+        Assert.Equal(update.Topics, read.Topics);
+        Assert.Equal((update.Id, update.Data, update.Type, update.Retry, update.Private), (read.Id, read.Data, read.Type, read.Retry, read.Private));
+        Assert.Equal(AppendStatus.Duplicate, (await store.AppendAsync(update, default)).Status);
+    }
+
+    [Fact]
+    public async Task Replay_reads_pages_after_a_position_in_order()
+    {
+        var store = Open();
+        var positions = new List<long>();
+        for (var i = 0; i < 25; i++)
+        {
+            positions.Add((await store.AppendAsync(Update($"u{i}", $"{i}"), default)).Position);
+        }
+
+        var read = new List<StoredUpdate>();
+        for (long after = positions[4]; ;)
+        {
+            var page = await store.ReadAfterAsync(after, 7, default);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            read.AddRange(page);
+            after = page[^1].Position;
+        }
+
+        Assert.Equal(positions.Skip(5), read.Select(s => s.Position));
+        Assert.Equal(Enumerable.Range(5, 20).Select(i => $"u{i}"), read.Select(s => s.Update.Id));
+    }
+
+    [Fact]
+    public async Task Retention_trims_the_stream_and_the_id_index_together()
+    {
+        var store = Open(new HistoryLimits(5, TimeSpan.FromDays(1), 64L * 1024 * 1024));
+        for (var i = 0; i < 12; i++)
+        {
+            await store.AppendAsync(Update($"u{i}", "x"), default);
+        }
+
+        Assert.Equal(Enumerable.Range(7, 5).Select(i => $"u{i}"), (await store.ReadAfterAsync(0, 100, default)).Select(s => s.Update.Id));
+        Assert.Null(await store.FindPositionAsync("u0", default));
+        Assert.NotNull(await store.FindPositionAsync("u7", default));
+
+        // A trimmed id is new again: it is stored, not reported as a duplicate of something no longer retained.
+        Assert.Equal(AppendStatus.Appended, (await store.AppendAsync(Update("u0", "x"), default)).Status);
+    }
+
+    [Fact]
+    public async Task Retention_by_bytes_keeps_the_newest_within_the_limit()
+    {
+        var store = Open(new HistoryLimits(1000, TimeSpan.FromDays(1), 400));
+        for (var i = 0; i < 20; i++)
+        {
+            await store.AppendAsync(Update($"u{i:00}", new string('x', 50)), default);
+        }
+
+        var kept = await store.ReadAfterAsync(0, 100, default);
+        Assert.InRange(kept.Count, 1, 5);
+        Assert.Equal("u19", kept[^1].Update.Id);
+    }
+
+    [Fact]
+    public async Task Every_node_feed_yields_every_append_in_order_once()
+    {
+        var (a, b) = (Open(), Open());
+        var feedA = StartFeed(a, 40);
+        var feedB = StartFeed(b, 40);
+        await WaitUntilReady(a);
+        await WaitUntilReady(b);
+
+        // Both nodes publish concurrently: both feeds must still agree on one order.
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await a.AppendAsync(Update($"a{i}", "x"), default);
+                }
+            }),
+            Task.Run(async () =>
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    await b.AppendAsync(Update($"b{i}", "x"), default);
+                }
+            }));
+
+        var seenA = await feedA.WaitAsync(WaitLimit);
+        var seenB = await feedB.WaitAsync(WaitLimit);
+        Assert.Equal(seenA.Select(s => s.Position), seenB.Select(s => s.Position));
+        Assert.Equal(40, seenA.Select(s => s.Update.Id).Distinct().Count());
+        Assert.Equal(seenA.Select(s => s.Position).Order(), seenA.Select(s => s.Position));
+        Assert.Equal((await a.ReadAfterAsync(0, 100, default)).Select(s => s.Position), seenA.Select(s => s.Position));
+    }
+
+    [Fact]
+    public async Task The_feed_resumes_from_its_last_position_after_a_redis_restart()
+    {
+        var (a, b) = (Open(), Open());
+        var feed = StartFeed(a, 3);
+        await WaitUntilReady(a);
+        await a.AppendAsync(Update("before", "x"), default);
+
+        await _redis.KillAsync();
+        await Assert.ThrowsAsync<HistoryStoreException>(async () => await b.AppendAsync(Update("while-down", "x"), default));
+        Assert.NotNull(a.Unavailable);
+
+        await _redis.RestartAsync();
+        await AppendWhenBackAsync(b, Update("after-1", "x"));
+        await b.AppendAsync(Update("after-2", "x"), default);
+
+        Assert.Equal(["before", "after-1", "after-2"], (await feed.WaitAsync(WaitLimit)).Select(s => s.Update.Id));
+        await WaitUntilReady(a);
+    }
+
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await _redis.DisposeAsync();
+    }
+
+    private static Update Update(string id, string data) => new() { Id = id, Topics = ["t"], Data = data };
+
+    /// <summary>Retries only while the client has not yet reconnected (each failure is immediate: fail-fast).</summary>
+    private static async Task AppendWhenBackAsync(RedisHistoryStore store, Update update)
+    {
+        using var limit = new CancellationTokenSource(WaitLimit);
+        while (true)
+        {
+            try
+            {
+                await store.AppendAsync(update, default);
+                return;
+            }
+            catch (HistoryStoreException) when (!limit.IsCancellationRequested)
+            {
+                await Task.Delay(50, limit.Token);
+            }
+        }
+    }
+
+    private static async Task WaitUntilReady(RedisHistoryStore store)
+    {
+        using var limit = new CancellationTokenSource(WaitLimit);
+        while (store.Unavailable is not null)
+        {
+            await Task.Delay(20, limit.Token);
+        }
+    }
+
+    private static Task<List<StoredUpdate>> StartFeed(RedisHistoryStore store, int count) => Task.Run(async () =>
+    {
+        var seen = new List<StoredUpdate>();
+        using var limit = new CancellationTokenSource(WaitLimit);
+        await foreach (var stored in store.ReadFeedAsync(limit.Token))
+        {
+            seen.Add(stored);
+            if (seen.Count == count)
+            {
+                break;
+            }
+        }
+
+        return seen;
+    });
+
+    private RedisHistoryStore Open(HistoryLimits? limits = null)
+    {
+        var store = RedisHistoryStore.Connect(_redis.Url, new RedisStoreOptions(), limits ?? Roomy, NullLogger<RedisHistoryStore>.Instance);
+        _stores.Add(store);
+        return store;
+    }
+}
