@@ -9,11 +9,11 @@ public class SlowSubscriberTests
     [Fact]
     public async Task A_subscriber_that_stops_reading_is_disconnected_while_others_receive_everything()
     {
-        const int updates = 300;
+        const int updates = 400;
         await using var hub = await TestHub.StartAsync(o =>
         {
-            o.SubscriberQueueLength = 8;
-            o.SubscriberQueueBytes = 256 * 1024;
+            o.SubscriberQueueLength = 64;
+            o.SubscriberQueueBytes = 2 * 1024 * 1024;
             o.MaxRequestBodySize = 1024 * 1024;
         });
         await using var healthy = await hub.SubscribeAsync(["t"]);
@@ -36,7 +36,7 @@ public class SlowSubscriberTests
         var received = await healthy.ReadUntilDataAsync($"{updates - 1}:{payload}");
         Assert.Equal(updates, received.Count);
 
-        // The hub dropped the stalled stream: draining it ends (EOF or reset) long before all 300 updates' bytes.
+        // The hub dropped the stalled stream: draining it ends (EOF or reset) long before all 400 updates' bytes.
         var drained = 0L;
         var buffer = new byte[64 * 1024];
         try
