@@ -5,6 +5,16 @@ namespace Herald.Http;
 
 internal static class HttpResponses
 {
+    /// <summary>5 s: the hub stops within a few seconds, and its replacement (or another node) is up by then.</summary>
+    public const string ShutdownRetryAfterSeconds = "5";
+
+    /// <summary>A subscription or poll that arrives while the hub stops: come back shortly, elsewhere.</summary>
+    public static Task WriteShuttingDownAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = ShutdownRetryAfterSeconds;
+        return WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the hub is shutting down; retry shortly"));
+    }
+
     /// <summary>Answers a refusal as one line of plain text; 401s carry the Bearer challenge.</summary>
     public static Task WriteErrorAsync(HttpContext context, HeraldError error)
     {

@@ -76,8 +76,7 @@ internal sealed partial class SubscribeEndpoint
         _cors.Apply(context);
         if (_lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            context.Response.Headers.RetryAfter = "5";
-            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the hub is shutting down; retry shortly")).ConfigureAwait(false);
+            await HttpResponses.WriteShuttingDownAsync(context).ConfigureAwait(false);
             return;
         }
 
