@@ -3,21 +3,21 @@ using Herald.Cli.Configuration;
 
 namespace Herald.Cli.Commands;
 
-/// <summary>Positive duration options for the diagnostic commands, in the CLI's usual syntax.</summary>
+/// <summary>Duration options in the CLI's one syntax (<see cref="Duration.Syntax"/>), positive unless zero means "off".</summary>
 internal static class Durations
 {
-    public static Option<TimeSpan?> Option(string name, string description) => new(name)
+    public static Option<TimeSpan?> Option(string name, string description, bool allowZero = false) => new(name)
     {
         Description = $"{description} ({Duration.Syntax})",
         CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (Duration.TryParse(text, out var value) && value > TimeSpan.Zero)
+            if (Duration.TryParse(text, out var value) && (value > TimeSpan.Zero || (allowZero && value == TimeSpan.Zero)))
             {
                 return value;
             }
 
-            result.AddError($"{name}: \"{text}\" is not a positive {Duration.Syntax}");
+            result.AddError($"{name}: \"{text}\" is not a {(allowZero ? "" : "positive ")}{Duration.Syntax}");
             return null;
         },
     };

@@ -30,9 +30,9 @@ internal static class ServeCommand
     private static readonly Option<int?> MaxReplay = new("--max-replay") { Description = $"most updates one Last-Event-ID replay sends; beyond it the newest, with Last-Event-ID: earliest [default: {HeraldOptions.DefaultMaxReplay}]" };
     private static readonly Option<bool> Dev = new("--dev") { Description = "development mode: random key, anonymous subscribers, CORS for localhost, in-memory history; prints curl commands" };
     private static readonly Option<bool> Anonymous = new("--anonymous") { Description = "let subscribers without a token receive public updates" };
-    private static readonly Option<TimeSpan?> Heartbeat = DurationOption("--heartbeat", "longest silence on a stream before a heartbeat comment; 0 disables");
+    private static readonly Option<TimeSpan?> Heartbeat = Durations.Option("--heartbeat", "longest silence on a stream before a heartbeat comment; 0 disables", allowZero: true);
     private static readonly Option<int?> HistoryMaxCount = new("--history-max-count") { Description = "most updates kept for Last-Event-ID replay" };
-    private static readonly Option<TimeSpan?> HistoryMaxAge = DurationOption("--history-max-age", "oldest update kept for replay");
+    private static readonly Option<TimeSpan?> HistoryMaxAge = Durations.Option("--history-max-age", "oldest update kept for replay; 0 keeps updates whatever their age", allowZero: true);
     private static readonly Option<long?> HistoryMaxBytes = new("--history-max-bytes") { Description = "most bytes of updates kept for replay" };
     private static readonly Option<long?> MaxRequestBodySize = new("--max-request-body-size") { Description = "largest publish body in bytes (larger gets 413)" };
     private static readonly Option<string?> Store = new("--store")
@@ -111,20 +111,4 @@ internal static class ServeCommand
             return Cli.Fail(e.Message);
         }
     }
-
-    private static Option<TimeSpan?> DurationOption(string name, string description) => new(name)
-    {
-        Description = $"{description} ({Duration.Syntax})",
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (Duration.TryParse(text, out var value))
-            {
-                return value;
-            }
-
-            result.AddError($"{name}: \"{text}\" is not {Duration.Syntax}");
-            return null;
-        },
-    };
 }

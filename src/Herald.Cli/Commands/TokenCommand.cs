@@ -44,21 +44,7 @@ internal static class TokenCommand
 
     private static readonly Option<string?> Kid = new("--kid") { Description = "key id (kid header): selects the hub's key with that KeyId" };
 
-    private static readonly Option<TimeSpan?> Ttl = new("--ttl")
-    {
-        Description = $"lifetime, sets exp ({Duration.Syntax}) [default: no expiry]",
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (Duration.TryParse(text, out var value) && value > TimeSpan.Zero)
-            {
-                return value;
-            }
-
-            result.AddError($"--ttl: \"{text}\" is not a positive {Duration.Syntax}");
-            return null;
-        },
-    };
+    private static readonly Option<TimeSpan?> Ttl = Durations.Option("--ttl", "lifetime, sets exp [default: no expiry]");
 
     public static Command Create()
     {
