@@ -103,6 +103,21 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_by_age_drops_updates_older_than_the_window()
+    {
+        var store = Open(new HistoryLimits(1000, TimeSpan.FromMilliseconds(200), 64L * 1024 * 1024));
+        await store.AppendAsync(Update("old", "x"), default);
+
+        // Age is measured on Redis's own clock (shared by every node), which no TimeProvider can advance:
+        // here real time passing is the behaviour under test, not a stand-in for awaiting an event.
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        await store.AppendAsync(Update("new", "x"), default);
+
+        Assert.Equal(["new"], (await store.ReadAfterAsync(0, 100, default)).Select(s => s.Update.Id));
+        Assert.Null(await store.FindPositionAsync("old", default));
+    }
+
+    [Fact]
     public async Task Retention_by_bytes_keeps_the_newest_within_the_limit()
     {
         var store = Open(new HistoryLimits(1000, TimeSpan.FromDays(1), 400));
