@@ -8,7 +8,8 @@ namespace Herald.Storage;
 public interface IHistoryStore
 {
     /// <summary>
-    /// Stores an update that already has its id and assigns it the next position. An id already retained with the
+    /// Stores an update that already has its id and assigns it the next position. Positions are dense: each new
+    /// update gets the previous one plus one (replay limits count updates by subtracting positions). An id already retained with the
     /// same content is a <see cref="AppendStatus.Duplicate"/> (nothing stored); with other content a <see cref="AppendStatus.Conflict"/>.
     /// Returns only once the update is as durable as the store makes it.
     /// </summary>
