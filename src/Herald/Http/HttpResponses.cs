@@ -15,6 +15,13 @@ internal static class HttpResponses
         return WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the hub is shutting down; retry shortly"));
     }
 
+    /// <summary>A newcomer over a connection limit: 503 with a jittered <c>Retry-After</c>, so a storm comes back spread out.</summary>
+    public static Task WriteOverLimitAsync(HttpContext context, string refusal)
+    {
+        context.Response.Headers.RetryAfter = ConnectionLimiter.JitteredRetryAfter();
+        return WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, refusal));
+    }
+
     /// <summary>Answers a refusal as one line of plain text; 401s carry the Bearer challenge.</summary>
     public static Task WriteErrorAsync(HttpContext context, HeraldError error)
     {

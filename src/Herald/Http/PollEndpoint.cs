@@ -38,9 +38,13 @@ internal sealed partial class PollEndpoint
     private readonly ILogger<PollEndpoint> _logger;
 
     private readonly HeraldCors _cors;
+    private readonly ConnectionLimiter _limiter;
+    private readonly HeraldMetrics _metrics;
 
     public PollEndpoint(
         HeraldCors cors,
+        ConnectionLimiter limiter,
+        HeraldMetrics metrics,
         Authorizer authorizer,
         SubscriberIndex index,
         TopicSelectorStore selectors,
@@ -51,6 +55,8 @@ internal sealed partial class PollEndpoint
         ILogger<PollEndpoint> logger)
     {
         _cors = cors;
+        _limiter = limiter;
+        _metrics = metrics;
         _authorizer = authorizer;
         _index = index;
         _selectors = selectors;
@@ -70,6 +76,17 @@ internal sealed partial class PollEndpoint
             await HttpResponses.WriteShuttingDownAsync(context).ConfigureAwait(false);
             return;
         }
+
+        // A waiting poll holds a request as long as a stream does, so it counts against the same limits.
+        var (lease, refusal) = _limiter.TryAdmit(ClientAddress.Of(context));
+        if (lease is null)
+        {
+            _metrics.ConnectionRefused();
+            await HttpResponses.WriteOverLimitAsync(context, refusal!).ConfigureAwait(false);
+            return;
+        }
+
+        using var admitted = lease;
 
         var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
         if (selectors is null)

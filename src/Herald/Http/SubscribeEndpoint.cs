@@ -86,8 +86,7 @@ internal sealed partial class SubscribeEndpoint
         {
             _metrics.ConnectionRefused();
             LogConnectionRefused(_logger, refusal!);
-            context.Response.Headers.RetryAfter = ConnectionLimiter.JitteredRetryAfter();
-            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, refusal!)).ConfigureAwait(false);
+            await HttpResponses.WriteOverLimitAsync(context, refusal!).ConfigureAwait(false);
             return;
         }
 

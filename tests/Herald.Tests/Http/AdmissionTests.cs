@@ -28,6 +28,20 @@ public sealed class AdmissionTests
     }
 
     [Fact]
+    public async Task A_long_poll_counts_against_the_same_limit_as_streams()
+    {
+        await using var hub = await TestHub.StartAsync(o => o.MaxConnections = 1);
+        await using var stream = await hub.SubscribeAsync([Topic], hub.SubscriberToken(Topic));
+
+        using var poll = new HttpRequestMessage(HttpMethod.Get, $"{TestHub.HubPath}/poll?topic={Uri.EscapeDataString(Topic)}&timeout=0");
+        poll.Headers.Authorization = new("Bearer", hub.SubscriberToken(Topic));
+        using var refused = await hub.Client.SendAsync(poll);
+
+        Assert.Contains("limit of 1", await refused.AssertRefusedAsync(HttpStatusCode.ServiceUnavailable));
+        AssertJitteredRetryAfter(refused);
+    }
+
+    [Fact]
     public async Task A_closed_stream_frees_its_place()
     {
         await using var hub = await TestHub.StartAsync(o => o.MaxConnections = 1);
