@@ -34,6 +34,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<ConnectionLimiter>();
+        services.TryAddSingleton<SubscriptionAdmission>();
         services.TryAddSingleton<HeraldCors>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()

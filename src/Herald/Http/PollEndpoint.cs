@@ -5,7 +5,6 @@ using Herald.Fanout;
 using Herald.Protocol;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -34,36 +33,29 @@ internal sealed partial class PollEndpoint
     private readonly IHistoryStore _store;
     private readonly HeraldOptions _options;
     private readonly TimeProvider _time;
-    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<PollEndpoint> _logger;
-
     private readonly HeraldCors _cors;
-    private readonly ConnectionLimiter _limiter;
-    private readonly HeraldMetrics _metrics;
+    private readonly SubscriptionAdmission _admission;
 
     public PollEndpoint(
         HeraldCors cors,
-        ConnectionLimiter limiter,
-        HeraldMetrics metrics,
+        SubscriptionAdmission admission,
         Authorizer authorizer,
         SubscriberIndex index,
         TopicSelectorStore selectors,
         IHistoryStore store,
         IOptions<HeraldOptions> options,
         TimeProvider time,
-        IHostApplicationLifetime lifetime,
         ILogger<PollEndpoint> logger)
     {
         _cors = cors;
-        _limiter = limiter;
-        _metrics = metrics;
+        _admission = admission;
         _authorizer = authorizer;
         _index = index;
         _selectors = selectors;
         _store = store;
         _options = options.Value;
         _time = time;
-        _lifetime = lifetime;
         _logger = logger;
     }
 
@@ -71,22 +63,12 @@ internal sealed partial class PollEndpoint
     {
         var request = context.Request;
         _cors.Apply(context);
-        if (_lifetime.ApplicationStopping.IsCancellationRequested)
+        // A waiting poll holds a request as long as a stream does, so it passes the same door.
+        using var admitted = await _admission.AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
         {
-            await HttpResponses.WriteShuttingDownAsync(context).ConfigureAwait(false);
             return;
         }
-
-        // A waiting poll holds a request as long as a stream does, so it counts against the same limits.
-        var (lease, refusal) = _limiter.TryAdmit(ClientAddress.Of(context));
-        if (lease is null)
-        {
-            _metrics.ConnectionRefused();
-            await HttpResponses.WriteOverLimitAsync(context, refusal!).ConfigureAwait(false);
-            return;
-        }
-
-        using var admitted = lease;
 
         var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
         if (selectors is null)

@@ -5,7 +5,6 @@ using Herald.Protocol;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -34,10 +33,9 @@ internal sealed partial class SubscribeEndpoint
     private readonly IHistoryStore _store;
     private readonly HeraldOptions _options;
     private readonly TimeProvider _time;
-    private readonly IHostApplicationLifetime _lifetime;
     private readonly HeraldMetrics _metrics;
     private readonly ILogger<SubscribeEndpoint> _logger;
-    private readonly ConnectionLimiter _limiter;
+    private readonly SubscriptionAdmission _admission;
     private readonly HeraldCors _cors;
 
     /// <summary>Store reads of replays in flight; a replay takes a slot per page, never while writing to its client.</summary>
@@ -50,13 +48,12 @@ internal sealed partial class SubscribeEndpoint
         IHistoryStore store,
         IOptions<HeraldOptions> options,
         TimeProvider time,
-        IHostApplicationLifetime lifetime,
         HeraldMetrics metrics,
-        ConnectionLimiter limiter,
+        SubscriptionAdmission admission,
         HeraldCors cors,
         ILogger<SubscribeEndpoint> logger)
     {
-        _limiter = limiter;
+        _admission = admission;
         _cors = cors;
         _replaySlots = new SemaphoreSlim(options.Value.MaxConcurrentReplays);
         _authorizer = authorizer;
@@ -65,7 +62,6 @@ internal sealed partial class SubscribeEndpoint
         _store = store;
         _options = options.Value;
         _time = time;
-        _lifetime = lifetime;
         _metrics = metrics;
         _logger = logger;
     }
@@ -74,23 +70,11 @@ internal sealed partial class SubscribeEndpoint
     {
         var request = context.Request;
         _cors.Apply(context);
-        if (_lifetime.ApplicationStopping.IsCancellationRequested)
+        using var admitted = await _admission.AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
         {
-            await HttpResponses.WriteShuttingDownAsync(context).ConfigureAwait(false);
             return;
         }
-
-        // Admission first: under a reconnect storm a refusal costs no token check and no store read.
-        var (lease, refusal) = _limiter.TryAdmit(ClientAddress.Of(context));
-        if (lease is null)
-        {
-            _metrics.ConnectionRefused();
-            LogConnectionRefused(_logger, refusal!);
-            await HttpResponses.WriteOverLimitAsync(context, refusal!).ConfigureAwait(false);
-            return;
-        }
-
-        using var admitted = lease;
 
         var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
         if (selectors is null)
@@ -259,8 +243,6 @@ internal sealed partial class SubscribeEndpoint
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber refused: {Reason}")]
-    private static partial void LogConnectionRefused(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replay failed: {Reason}")]
     private static partial void LogReplayFailed(ILogger logger, string reason);
