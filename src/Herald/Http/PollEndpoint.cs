@@ -63,6 +63,7 @@ internal sealed partial class PollEndpoint
     {
         var request = context.Request;
         _cors.Apply(context);
+
         // A waiting poll holds a request as long as a stream does, so it passes the same door.
         using var admitted = await _admission.AdmitAsync(context).ConfigureAwait(false);
         if (admitted is null)
