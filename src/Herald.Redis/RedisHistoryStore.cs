@@ -111,7 +111,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         RedisValue[] args =
         [
             id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
-            _channel.ToString(), RedisScripts.TrimBatch,
+            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(),
         ];
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
@@ -157,6 +157,13 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             var last = await db.HashGetAsync(_meta, "last").ConfigureAwait(false);
             return last.IsNull ? 0 : (long)last;
         }, "read the head").ConfigureAwait(false);
+    }
+
+    public async ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken)
+    {
+        RedisValue[] args = [StoreGeneration.New()];
+        var generation = await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Generation, _keys, args), "read the generation").ConfigureAwait(false);
+        return (string)generation!;
     }
 
     public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)

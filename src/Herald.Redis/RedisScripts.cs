@@ -63,7 +63,8 @@ internal static class RedisScripts
         """;
 
     /// <summary>
-    /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch.
+    /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch, 8 a new
+    /// generation name, kept only when the meta hash has none (a new or emptied Redis).
     /// Returns {status, entry id}: 0 appended, 1 duplicate (same content), 2 conflict (other content).
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
     /// RedisPositions), and a server clock that steps back cannot reorder entries.
@@ -81,6 +82,7 @@ internal static class RedisScripts
         end
 
         local now = now_ms()
+        redis.call('HSETNX', KEYS[3], 'generation', ARGV[8])
         local entry = string.format('%.0f-0', redis.call('HINCRBY', KEYS[3], 'last', 1))
         redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
         redis.call('HSET', KEYS[2], id, entry)
@@ -88,6 +90,15 @@ internal static class RedisScripts
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)
         return {0, entry}
+        """;
+
+    /// <summary>
+    /// ARGV: 1 a new generation name. Returns the generation, creating it when the meta hash has none: an emptied Redis
+    /// (FLUSHALL, a restart without persistence) lost it with the positions, so its next history is another generation.
+    /// </summary>
+    public const string Generation = """
+        redis.call('HSETNX', KEYS[3], 'generation', ARGV[1])
+        return redis.call('HGET', KEYS[3], 'generation')
         """;
 
     /// <summary>ARGV: 1 max count, 2 max bytes, 3 max age ms, 4 batch. Returns how many entries it removed.</summary>

@@ -43,6 +43,24 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_node_sees_one_generation_until_redis_is_emptied()
+    {
+        var (a, b) = (Open(), Open());
+        await a.AppendAsync(Update("a", "one"), default);
+        var generation = await a.GetGenerationAsync(default);
+        Assert.Equal(generation, await b.GetGenerationAsync(default));
+
+        await _redis.FlushAllAsync();
+        await b.AppendAsync(Update("b", "two"), default);
+
+        // Positions started over, so the history is another one; both nodes agree on its name.
+        Assert.Equal(1, await b.GetHeadAsync(default));
+        var next = await a.GetGenerationAsync(default);
+        Assert.NotEqual(generation, next);
+        Assert.Equal(next, await b.GetGenerationAsync(default));
+    }
+
+    [Fact]
     public async Task Every_field_round_trips()
     {
         var store = Open();

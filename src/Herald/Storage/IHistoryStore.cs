@@ -25,6 +25,13 @@ public interface IHistoryStore
     ValueTask<long> GetHeadAsync(CancellationToken cancellationToken);
 
     /// <summary>
+    /// Names this history. It changes whenever positions start over — a new or replaced SQLite file, an emptied or
+    /// replaced Redis, a memory store after a restart — so a cursor taken in another generation is recognised as
+    /// naming no point of this history. Opaque: letters and digits only.
+    /// </summary>
+    ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// Every update stored from now on, in store order, each once. One consumer per store: the node's dispatcher.
     /// </summary>
     IAsyncEnumerable<StoredUpdate> ReadFeedAsync(CancellationToken cancellationToken);

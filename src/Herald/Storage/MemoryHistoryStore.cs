@@ -15,6 +15,7 @@ public sealed class MemoryHistoryStore : IHistoryStore
     private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HistoryLimits _limits;
     private readonly TimeProvider _time;
+    private readonly ValueTask<string> _generation = ValueTask.FromResult(StoreGeneration.New());
     private int _start;
     private long _bytes;
     private long _head;
@@ -97,6 +98,9 @@ public sealed class MemoryHistoryStore : IHistoryStore
             return ValueTask.FromResult(_head);
         }
     }
+
+    /// <summary>A new generation per instance: positions start over with the process.</summary>
+    public ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken) => _generation;
 
     public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -88,6 +88,21 @@ public sealed class RedisServer : IAsyncDisposable
         await ready.Task.WaitAsync(StartLimit);
     }
 
+    /// <summary>Empties every database with redis-cli, as an operator's FLUSHALL would.</summary>
+    public async Task FlushAllAsync()
+    {
+        var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "FLUSHALL" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var cli = Process.Start(info)!;
+        var output = await cli.StandardOutput.ReadToEndAsync();
+        await cli.WaitForExitAsync();
+        Assert.Equal("OK", output.Trim());
+    }
+
     /// <summary>SIGKILL: no shutdown save; only what <c>appendfsync always</c> already wrote survives.</summary>
     public async Task KillAsync()
     {

@@ -25,6 +25,19 @@ public class MemoryHistoryStoreTests
     }
 
     [Fact]
+    public async Task Each_store_instance_is_its_own_generation()
+    {
+        var limits = new HistoryLimits(100, TimeSpan.Zero, long.MaxValue);
+        var store = Create(limits);
+        var generation = await store.GetGenerationAsync(default);
+        await store.AppendAsync(Update("id-1"), default);
+
+        // Stable while the store lives; a restarted process (a new instance) starts positions over under another name.
+        Assert.Equal(generation, await store.GetGenerationAsync(default));
+        Assert.NotEqual(generation, await Create(limits).GetGenerationAsync(default));
+    }
+
+    [Fact]
     public async Task Count_limit_evicts_the_oldest()
     {
         var store = Create(new HistoryLimits(3, TimeSpan.Zero, long.MaxValue));

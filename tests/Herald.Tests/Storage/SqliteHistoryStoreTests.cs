@@ -36,6 +36,29 @@ public sealed class SqliteHistoryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task The_generation_survives_reopening_and_changes_with_a_new_file()
+    {
+        var path = _dir.File("h.db");
+        string generation;
+        await using (var store = Open(path))
+        {
+            generation = await store.GetGenerationAsync(default);
+            await store.AppendAsync(Update("a", "one"), default);
+        }
+
+        await using (var reopened = Open(path))
+        {
+            Assert.Equal(generation, await reopened.GetGenerationAsync(default));
+        }
+
+        // A deleted and recreated file starts its positions over: another generation.
+        File.Delete(path);
+        await using var recreated = Open(path);
+        Assert.Matches("^[0-9a-f]{16}$", generation);
+        Assert.NotEqual(generation, await recreated.GetGenerationAsync(default));
+    }
+
+    [Fact]
     public async Task Idempotency_holds_across_restarts_and_positions_keep_growing()
     {
         var path = _dir.File("h.db");

@@ -80,6 +80,8 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 
     public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
 
+    public ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Generation);
+
     public async IAsyncEnumerable<StoredUpdate> ReadFeedAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _feedTaken, 1) != 0)

@@ -13,14 +13,15 @@ internal static class SqliteSchema
 
     public const int CurrentVersion = 1;
 
-    public static void OpenOrCreate(SqliteConnection connection, string path)
+    /// <summary>Opens Herald's file, creating it when empty; returns the file's generation.</summary>
+    public static string OpenOrCreate(SqliteConnection connection, string path)
     {
         var applicationId = Convert.ToInt32(Scalar(connection, "PRAGMA application_id"));
         var tableCount = Convert.ToInt64(Scalar(connection, "SELECT count(*) FROM sqlite_master"));
         if (applicationId == 0 && tableCount == 0)
         {
             Create(connection);
-            return;
+            return Generation(connection);
         }
 
         if (applicationId != ApplicationId)
@@ -35,6 +36,23 @@ internal static class SqliteSchema
         }
 
         // Forward migrations from older schema versions go here, one step per version, inside a transaction.
+        return Generation(connection);
+    }
+
+    /// <summary>
+    /// The file's generation, made with the file (or on first open by this version): a replaced or recreated file has
+    /// another, so cursors into the old one are recognised. Older Herald versions ignore the extra meta row.
+    /// </summary>
+    private static string Generation(SqliteConnection connection)
+    {
+        using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT OR IGNORE INTO herald_meta (key, value) VALUES ('generation', $generation)";
+            insert.Parameters.AddWithValue("$generation", StoreGeneration.New());
+            insert.ExecuteNonQuery();
+        }
+
+        return (string)Scalar(connection, "SELECT value FROM herald_meta WHERE key = 'generation'")!;
     }
 
     private static void Create(SqliteConnection connection)

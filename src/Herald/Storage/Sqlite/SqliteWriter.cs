@@ -49,7 +49,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             _connection.Open();
             SqliteSchema.Execute(_connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = 67108864;");
-            SqliteSchema.OpenOrCreate(_connection, path);
+            Generation = SqliteSchema.OpenOrCreate(_connection, path);
             using (var stats = _connection.CreateCommand())
             {
                 stats.CommandText = "SELECT count(*), coalesce(sum(size), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'updates'), 0) FROM updates";
@@ -80,6 +80,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         _cleanupTimer = time.CreateTimer(_ => RequestCleanup(), null, CleanupInterval, CleanupInterval);
         RequestCleanup();
     }
+
+    /// <summary>The file's generation (see <see cref="IHistoryStore.GetGenerationAsync"/>).</summary>
+    public string Generation { get; }
 
     /// <summary>Position of the last committed update.</summary>
     public long Head => Volatile.Read(ref _head);
