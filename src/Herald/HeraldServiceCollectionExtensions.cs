@@ -34,7 +34,8 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<ConnectionLimiter>();
-        services.TryAddSingleton<SubscriptionAdmission>();
+        services.TryAddSingleton<SubscriptionGate>();
+        services.TryAddSingleton<HistoryReader>();
         services.TryAddSingleton<HeraldCors>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()

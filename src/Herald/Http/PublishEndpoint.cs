@@ -53,7 +53,7 @@ internal sealed class PublishEndpoint
         if (!IsFormUrlEncoded(request.ContentType))
         {
             await HttpResponses.WriteErrorAsync(context, new HeraldError(
-                StatusCodes.Status415UnsupportedMediaType,
+                ErrorKind.UnsupportedFormat,
                 "the body must be application/x-www-form-urlencoded")).ConfigureAwait(false);
             return;
         }
@@ -89,7 +89,7 @@ internal sealed class PublishEndpoint
         }
         catch (InvalidDataException e)
         {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest("malformed form: " + e.Message)).ConfigureAwait(false);
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: " + e.Message)).ConfigureAwait(false);
             return;
         }
 
@@ -100,13 +100,7 @@ internal sealed class PublishEndpoint
             return;
         }
 
-        if (_authorizer.AuthorizePublish(claims, update.Topics) is { } error)
-        {
-            await HttpResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
-            return;
-        }
-
-        var (id, publishError) = await _publisher.TryPublishAsync(update, context.RequestAborted).ConfigureAwait(false);
+        var (id, publishError) = await _publisher.TryPublishAsync(update, claims, context.RequestAborted).ConfigureAwait(false);
         if (publishError is not null)
         {
             await HttpResponses.WriteErrorAsync(context, publishError).ConfigureAwait(false);
@@ -125,7 +119,7 @@ internal sealed class PublishEndpoint
         {
             if (!UpdateValidator.TryParseRetry(retryText, out var parsed))
             {
-                return (null, HeraldError.BadRequest("\"retry\" must be digits only (milliseconds)"));
+                return (null, HeraldError.Invalid("\"retry\" must be digits only (milliseconds)"));
             }
 
             retry = parsed;
@@ -197,6 +191,6 @@ internal sealed class PublishEndpoint
 
     private Task WriteTooLargeAsync(HttpContext context) =>
         HttpResponses.WriteErrorAsync(context, new HeraldError(
-            StatusCodes.Status413PayloadTooLarge,
+            ErrorKind.TooLarge,
             $"the body is larger than the hub's limit of {_options.MaxRequestBodySize} bytes"));
 }
