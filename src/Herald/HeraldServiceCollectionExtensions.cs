@@ -34,6 +34,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<ConnectionLimiter>();
+        services.TryAddSingleton<SubscriptionQuotas>();
         services.TryAddSingleton<SubscriptionGate>();
         services.TryAddSingleton<HistoryReader>();
         services.TryAddSingleton<HeraldCors>();

@@ -4,10 +4,10 @@ using Herald.Protocol;
 namespace Herald.Http;
 
 /// <summary>
-/// A subscribe request the gate let through: what it asked for, who asked, and where it resumes. Holds its place
-/// against the connection limits until disposed.
+/// A subscribe request the gate let through: what it asked for, who asked, and where it resumes. Holds its places
+/// against the connection and template limits until disposed.
 /// </summary>
-internal sealed class AdmittedSubscription(ConnectionLimiter.Lease lease, TopicSelector[] selectors, HeraldClaims claims, string? cursorText) : IDisposable
+internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, TopicSelector[] selectors, HeraldClaims claims, string? cursorText) : IDisposable
 {
     public TopicSelector[] Selectors { get; } = selectors;
 
@@ -18,5 +18,11 @@ internal sealed class AdmittedSubscription(ConnectionLimiter.Lease lease, TopicS
 
     public ResumeCursor? Cursor { get; } = cursorText is null ? null : ResumeCursor.Parse(cursorText);
 
-    public void Dispose() => lease.Dispose();
+    public void Dispose()
+    {
+        foreach (var hold in holds)
+        {
+            hold.Dispose();
+        }
+    }
 }

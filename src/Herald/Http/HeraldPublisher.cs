@@ -37,7 +37,7 @@ internal sealed class HeraldPublisher : IHeraldPublisher
     /// </summary>
     public async ValueTask<(string? Id, HeraldError? Error)> TryPublishAsync(Update update, HeraldClaims? publisher, CancellationToken cancellationToken)
     {
-        if (UpdateValidator.Validate(update, _options.MaxTopics) is { } invalid)
+        if (UpdateValidator.Validate(update, _options.MaxTopics, _options.MaxTopicLength) is { } invalid)
         {
             return (null, invalid);
         }

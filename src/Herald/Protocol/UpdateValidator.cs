@@ -6,7 +6,7 @@ internal static class UpdateValidator
     private const string HubPathSegment = "/.well-known/mercure";
 
     /// <summary>Returns null when the update may be stored, else the refusal to send.</summary>
-    public static HeraldError? Validate(Update update, int maxTopics)
+    public static HeraldError? Validate(Update update, int maxTopics, int maxTopicLength)
     {
         if (update.Topics.Count == 0)
         {
@@ -23,6 +23,11 @@ internal static class UpdateValidator
             if (topic.Length == 0)
             {
                 return HeraldError.Invalid("empty \"topic\"");
+            }
+
+            if (topic.Length > maxTopicLength)
+            {
+                return HeraldError.Invalid($"a topic of {topic.Length} characters is longer than the hub's limit of {maxTopicLength} (MaxTopicLength)");
             }
 
             if (topic.Contains('\0'))
