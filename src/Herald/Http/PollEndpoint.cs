@@ -33,6 +33,7 @@ internal sealed partial class PollEndpoint
     private readonly HeraldOptions _options;
     private readonly TimeProvider _time;
     private readonly HeraldCors _cors;
+    private readonly HeraldMetrics _metrics;
     private readonly ILogger<PollEndpoint> _logger;
 
     public PollEndpoint(
@@ -42,8 +43,10 @@ internal sealed partial class PollEndpoint
         IOptions<HeraldOptions> options,
         TimeProvider time,
         HeraldCors cors,
+        HeraldMetrics metrics,
         ILogger<PollEndpoint> logger)
     {
+        _metrics = metrics;
         _gate = gate;
         _history = history;
         _index = index;
@@ -76,6 +79,7 @@ internal sealed partial class PollEndpoint
         // stored after the read still wakes the wait below, and one stored before it is found by the read.
         var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
+        _metrics.PollStarted();
         try
         {
             var aborted = context.RequestAborted;
@@ -122,6 +126,7 @@ internal sealed partial class PollEndpoint
         finally
         {
             _index.Remove(subscriber);
+            _metrics.PollEnded();
             subscriber.Disconnect("poll answered");
         }
     }

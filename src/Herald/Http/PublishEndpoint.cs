@@ -19,9 +19,13 @@ internal sealed class PublishEndpoint
     private readonly HeraldOptions _options;
     private readonly FormOptions _formOptions;
     private readonly HeraldCors _cors;
+    private readonly HeraldMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, IOptions<HeraldOptions> options)
+    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, HeraldMetrics metrics, TimeProvider time, IOptions<HeraldOptions> options)
     {
+        _metrics = metrics;
+        _time = time;
         _cors = cors;
         _authorizer = authorizer;
         _publisher = publisher;
@@ -38,6 +42,20 @@ internal sealed class PublishEndpoint
     }
 
     public async Task HandleAsync(HttpContext context)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            await PublishAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every answer counted by its status; a 200 is sent once the update is stored, so its time is the publish latency.
+            _metrics.Publish(context.Response.StatusCode, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task PublishAsync(HttpContext context)
     {
         var request = context.Request;
         _cors.Apply(context);

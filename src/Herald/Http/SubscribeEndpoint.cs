@@ -58,7 +58,7 @@ internal sealed partial class SubscribeEndpoint
 
         var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
-        _metrics.SubscriberOpened();
+        _metrics.StreamOpened();
         try
         {
             await StreamAsync(context, subscriber, admitted).ConfigureAwait(false);
@@ -82,7 +82,7 @@ internal sealed partial class SubscribeEndpoint
         finally
         {
             _index.Remove(subscriber);
-            _metrics.SubscriberClosed();
+            _metrics.StreamClosed();
             subscriber.Disconnect("connection ended");
             if (subscriber.CloseReason is { } reason)
             {
@@ -96,6 +96,7 @@ internal sealed partial class SubscribeEndpoint
         // Registered before the resume point is looked up: anything stored later is queued live, anything earlier is
         // replayed. The first page is read before the answer starts, so a store that cannot replay gets a clear 503.
         HistoryPage? firstPage = null;
+        var replayStarted = _time.GetTimestamp();
         if (admitted.Cursor is { } cursor)
         {
             var resume = await _history.ResumeAsync(cursor, admitted.Claims, context.RequestAborted).ConfigureAwait(false);
@@ -121,7 +122,9 @@ internal sealed partial class SubscribeEndpoint
         output.Write(OpenComment);
         if (firstPage is { } page)
         {
-            subscriber.ReplayedUpTo = await ReplayAsync(subscriber, page, output, cancellationToken).ConfigureAwait(false);
+            var (upTo, sent) = await ReplayAsync(subscriber, page, output, cancellationToken).ConfigureAwait(false);
+            subscriber.ReplayedUpTo = upTo;
+            _metrics.Replayed(sent, _time.GetElapsedTime(replayStarted));
         }
         else
         {
@@ -132,9 +135,10 @@ internal sealed partial class SubscribeEndpoint
         await subscriber.RunAsync(output, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Writes every retained update from the page on that the subscriber may see; returns the last position read.</summary>
-    private async Task<long> ReplayAsync(Subscriber subscriber, HistoryPage page, PipeWriter output, CancellationToken cancellationToken)
+    /// <summary>Writes every retained update from the page on that the subscriber may see; returns the last position read and how many it sent.</summary>
+    private async Task<(long UpTo, int Sent)> ReplayAsync(Subscriber subscriber, HistoryPage page, PipeWriter output, CancellationToken cancellationToken)
     {
+        var sent = 0;
         while (true)
         {
             foreach (var stored in page.Visible)
@@ -142,11 +146,12 @@ internal sealed partial class SubscribeEndpoint
                 output.Write(stored.Frame.Bytes.Span);
             }
 
+            sent += page.Visible.Count;
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             subscriber.MarkWritten();
             if (page.End)
             {
-                return page.ReadUpTo;
+                return (page.ReadUpTo, sent);
             }
 
             page = await _history.ReadAsync(subscriber.Claims, subscriber.Selectors, page.ReadUpTo, HistoryReader.PageSize, cancellationToken).ConfigureAwait(false);

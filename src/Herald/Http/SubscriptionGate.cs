@@ -53,6 +53,7 @@ internal sealed partial class SubscriptionGate(
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
+            metrics.Refused(LimitRefusal.ShuttingDown);
             return (null, HttpResponses.ShuttingDown);
         }
 
@@ -121,11 +122,11 @@ internal sealed partial class SubscriptionGate(
         return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)), null);
     }
 
-    private HeraldError Refuse(string refusal)
+    private HeraldError Refuse(LimitRefusal refusal)
     {
-        metrics.ConnectionRefused();
-        LogConnectionRefused(logger, refusal);
-        return HttpResponses.OverLimit(refusal);
+        metrics.Refused(refusal.Limit);
+        LogConnectionRefused(logger, refusal.Reason);
+        return HttpResponses.OverLimit(refusal.Reason);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
     private readonly Dictionary<string, int> _bySubject = new(StringComparer.Ordinal);
 
     /// <summary>Holds the subscription's templates against its address's quota; a hold to release, or the refusal.</summary>
-    public (IDisposable? Hold, string? Refusal) HoldTemplates(IPAddress address, IReadOnlyList<TopicSelector> selectors)
+    public (IDisposable? Hold, LimitRefusal? Refusal) HoldTemplates(IPAddress address, IReadOnlyList<TopicSelector> selectors)
     {
         var patterns = selectors.Where(static s => s.IsTemplate).Select(static s => s.Pattern).Distinct(StringComparer.Ordinal).ToArray();
         if (patterns.Length == 0)
@@ -35,13 +35,13 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
             var added = patterns.Count(p => held is null || !held.ContainsKey(p));
             if (_maxTemplatesPerIp > 0 && (held?.Count ?? 0) + added > _maxTemplatesPerIp)
             {
-                return (null, $"your address holds {held?.Count ?? 0} distinct URI templates and this subscription adds {added}: the hub's limit per address is {_maxTemplatesPerIp} (MaxTemplatesPerIp); reuse templates or close subscriptions");
+                return (null, new(LimitRefusal.TemplatesPerIp, $"your address holds {held?.Count ?? 0} distinct URI templates and this subscription adds {added}: the hub's limit per address is {_maxTemplatesPerIp} (MaxTemplatesPerIp); reuse templates or close subscriptions"));
             }
 
             var fresh = patterns.Count(p => !_templates.ContainsKey(p));
             if (_maxTemplates > 0 && _templates.Count + fresh > _maxTemplates)
             {
-                return (null, $"the hub holds {_templates.Count} distinct URI templates, its limit (MaxTemplates); retry later");
+                return (null, new(LimitRefusal.Templates, $"the hub holds {_templates.Count} distinct URI templates, its limit (MaxTemplates); retry later"));
             }
 
             if (held is null)
@@ -60,7 +60,7 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
     }
 
     /// <summary>Counts the connection against its token subject; a hold to release, or the refusal.</summary>
-    public (IDisposable? Hold, string? Refusal) HoldSubject(string? subject)
+    public (IDisposable? Hold, LimitRefusal? Refusal) HoldSubject(string? subject)
     {
         if (subject is null || _maxPerSubject == 0)
         {
@@ -72,7 +72,7 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
             var count = _bySubject.GetValueOrDefault(subject);
             if (count >= _maxPerSubject)
             {
-                return (null, $"this token's subject has {count} streams and polls open, the hub's limit per subject (MaxConnectionsPerSubject); close one or retry later");
+                return (null, new(LimitRefusal.ConnectionsPerSubject, $"this token's subject has {count} streams and polls open, the hub's limit per subject (MaxConnectionsPerSubject); close one or retry later"));
             }
 
             _bySubject[subject] = count + 1;
