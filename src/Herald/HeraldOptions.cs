@@ -125,6 +125,9 @@ public sealed class HeraldOptions
     /// <summary>JWT algorithms the HMAC secrets without an explicit algorithm accept; <c>none</c> never is.</summary>
     public string[] JwtAlgorithms { get; set; } = ["HS256", "HS384", "HS512"];
 
+    /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
+    public bool PublicStats { get; set; }
+
     /// <summary>Let subscribers without a token receive public updates.</summary>
     public bool Anonymous { get; set; }
 

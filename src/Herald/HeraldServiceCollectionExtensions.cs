@@ -52,6 +52,10 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<PollEndpoint>();
         services.TryAddSingleton<Dispatcher>();
+        services.TryAddSingleton<Herald.Observability.HubStatistics>();
+        services.TryAddSingleton<Herald.Observability.StatsReport>();
+        services.TryAddSingleton<StatsEndpoint>();
+        services.AddHostedService<Herald.Observability.StatsBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<GracefulShutdown>();
