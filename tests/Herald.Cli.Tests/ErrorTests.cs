@@ -89,6 +89,17 @@ public sealed class ErrorTests : IDisposable
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
     }
 
+    [Fact]
+    public async Task A_store_not_understood_lists_every_scheme_redis_included()
+    {
+        var message = await AssertUsageErrorAsync(["serve", "--anonymous", "--store", "redis:/localhost"], null);
+
+        Assert.Contains("\"memory\"", message);
+        Assert.Contains("\"sqlite:PATH\"", message);
+        Assert.Contains("\"redis://[user:pass@]HOST[:PORT][/DB][?prefix=P]\"", message);
+        Assert.Contains("\"rediss://…\"", message);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private async Task<string> AssertUsageErrorAsync(string[] args, IDictionary<string, string>? environment)

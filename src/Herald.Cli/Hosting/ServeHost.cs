@@ -110,6 +110,12 @@ internal static partial class ServeHost
         {
             builder.Services.AddHeraldRedis(settings.ApplyTo);
         }
+        else
+        {
+            // Only so a store that is not understood is answered with every form the CLI takes, redis:// included.
+            builder.Services.AddSingleton(new HistoryStoreScheme(Herald.Redis.RedisStoreUrl.Scheme, RedisServiceCollectionExtensions.StoreForm));
+            builder.Services.AddSingleton(new HistoryStoreScheme(Herald.Redis.RedisStoreUrl.TlsScheme, Herald.Redis.RedisStoreUrl.TlsScheme + "…"));
+        }
 
         builder.Services.AddHerald(settings.ApplyTo);
 
