@@ -38,6 +38,9 @@ internal sealed class ServeSettings
     /// <summary><c>--dev</c>: the host prints ready-to-paste commands once listening.</summary>
     public bool Dev => _flags.Dev;
 
+    /// <summary>The random key <c>--dev</c> uses unless a key was configured.</summary>
+    public string DevKey => _flags.DevKey;
+
     /// <summary>The <c>Logging</c> sections of the files and environment, for log-level overrides.</summary>
     public IEnumerable<IConfiguration> LoggingSections => [_files.GetSection("Logging"), _environment.GetSection("Logging")];
 

@@ -44,7 +44,7 @@ internal static partial class ServeHost
         Console.Out.WriteLine("Herald listening on " + string.Join(" ", addresses));
         if (settings.Dev)
         {
-            DevBanner.Write(Console.Out, new Uri(addresses.First()), options);
+            DevBanner.Write(Console.Out, new Uri(addresses.First()), options, settings.DevKey);
         }
 
         Console.Out.Flush();
