@@ -25,5 +25,7 @@ if (parseResult.Errors.Count > 0)
     return Cli.Fail($"{Cli.Describe(parseResult, root)} (see 'herald {(parseResult.CommandResult.Command == root ? "" : parseResult.CommandResult.Command.Name + " ")}--help')");
 }
 
+Terminal.Configure();
+
 // The hosts' own lifetime handles SIGTERM/Ctrl-C and drains streams; System.CommandLine must not race it with a forced exit.
 return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -74,8 +74,7 @@ internal static class BenchCommand
         });
         try
         {
-            var live = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
-            var result = await BenchRunner.RunAsync(options, live, interrupt.Token);
+            var result = await BenchRunner.RunAsync(options, Terminal.IsInteractive, interrupt.Token);
             BenchReport.Render(result, AnsiConsole.Console);
             if (parseResult.GetValue(Json) is { } json)
             {
