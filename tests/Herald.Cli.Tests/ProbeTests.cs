@@ -149,7 +149,7 @@ public sealed class ProbeTests(BrokenEndpoints endpoints) : IClassFixture<Broken
         var (exitCode, output) = await Pty.RunAsync(["probe", endpoints.Url("/silent"), "--duration", "3s"], _directory.Path);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("1/1 streams open, 1 events, 0 comments", output);
+        Assert.Contains("1/1 streams open, 1 events, 0 comments, ", output);
         Assert.Contains("Verdict: healthy", output);
     }
 

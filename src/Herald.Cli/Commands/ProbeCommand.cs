@@ -110,7 +110,7 @@ internal static class ProbeCommand
     private static Task ShowProgressAsync(Task running, ProbeProgress progress, ProbeOptions options) =>
         AnsiConsole.Progress()
             .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
             .StartAsync(async context =>
             {
                 var listening = context.AddTask("connecting", maxValue: options.Duration.TotalSeconds);
@@ -118,7 +118,9 @@ internal static class ProbeCommand
                 while (!running.IsCompleted)
                 {
                     listening.Value = Math.Min(clock.Elapsed.TotalSeconds, options.Duration.TotalSeconds);
-                    listening.Description = $"{progress.Open}/{options.Attempts} streams open, {progress.Events:N0} events, {progress.Comments:N0} comments"
+                    // The bar is the window; the remaining time is known exactly, unlike Spectre's estimate from the rate.
+                    var left = Math.Max(0, options.Duration.TotalSeconds - clock.Elapsed.TotalSeconds);
+                    listening.Description = $"{progress.Open}/{options.Attempts} streams open, {progress.Events:N0} events, {progress.Comments:N0} comments, {left:0} s left"
                         + (progress.Failed > 0 ? $", [red]{progress.Failed} failed[/]" : "");
                     await Task.WhenAny(running, Task.Delay(ProgressInterval, CancellationToken.None));
                 }
