@@ -57,6 +57,7 @@ internal sealed class ServeSettings
             }
         }
 
+        // Every file value was checked above, in its own file; this pass only rewrites the durations that won.
         var fileConfiguration = WithDurations(files.Build(), SectionName, key => key);
         var environment = WithDurations(
             new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).Build(),
