@@ -53,6 +53,12 @@ internal sealed record ServeFlags
 
     public string? Store { get; init; }
 
+    /// <summary><c>--metrics</c>: serve Prometheus metrics on their own listener.</summary>
+    public bool? Metrics { get; init; }
+
+    /// <summary><c>--metrics-listen</c>: that listener's address.</summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>Flags win over every other source, so they are applied last.</summary>
     public void ApplyTo(HeraldOptions options)
     {

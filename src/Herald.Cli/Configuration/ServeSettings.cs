@@ -1,3 +1,4 @@
+using Herald.Cli.Hosting;
 using Herald.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -13,6 +14,11 @@ internal sealed class ServeSettings
     public const string SectionName = "Herald";
     public const string EnvironmentPrefix = "HERALD_";
     public const string ListenKey = "Listen";
+    public const string MetricsKey = "Metrics";
+    public const string MetricsListenKey = "MetricsListen";
+
+    /// <summary>Loopback and the port the Prometheus exporter registered: scraped from the same machine or a sidecar unless asked.</summary>
+    public const string DefaultMetricsListen = "127.0.0.1:9464";
     public const string RedisSection = "Redis";
 
     /// <summary><c>sqlite:herald-data/herald.db</c>, relative to the working directory: durable with no setup.</summary>
@@ -25,15 +31,26 @@ internal sealed class ServeSettings
     private readonly IConfiguration _environment;
     private readonly ServeFlags _flags;
 
-    private ServeSettings(IConfiguration files, IConfiguration environment, ServeFlags flags, ListenAddress listen)
+    private ServeSettings(IConfiguration files, IConfiguration environment, ServeFlags flags, ListenAddress listen, ListenAddress? metrics)
     {
         _files = files;
         _environment = environment;
         _flags = flags;
         Listen = listen;
+        Listeners = metrics is null
+            ? [new Listener(listen, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Hub)]
+            : [
+                new Listener(listen, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Hub),
+                new Listener(metrics, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Metrics),
+            ];
     }
 
     public ListenAddress Listen { get; }
+
+    /// <summary>Every address to listen on, the hub's first; metrics get their own, so a public hub never exposes them by accident.</summary>
+    public IReadOnlyList<Listener> Listeners { get; }
+
+    public bool MetricsEnabled => Listeners.Any(l => l.Purpose == ListenerPurpose.Metrics);
 
     /// <summary><c>--dev</c>: the host prints ready-to-paste commands once listening.</summary>
     public bool Dev => _flags.Dev;
@@ -68,8 +85,34 @@ internal sealed class ServeSettings
             ?? fileConfiguration.GetSection(SectionName)[ListenKey]
             ?? (Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } port ? "0.0.0.0:" + port : null)
             ?? ListenAddress.Default;
-        return new ServeSettings(fileConfiguration, environment, flags, ListenAddress.Parse(listen));
+        var metricsOn = flags.Metrics
+            ?? ParseBool(environment[MetricsKey], EnvironmentPrefix + MetricsKey.ToUpperInvariant())
+            ?? ParseBool(fileConfiguration.GetSection(SectionName)[MetricsKey], ConfigurationPath.Combine(SectionName, MetricsKey))
+            ?? false;
+        var metricsListen = flags.MetricsListen
+            ?? environment[MetricsListenKey]
+            ?? fileConfiguration.GetSection(SectionName)[MetricsListenKey];
+        if (metricsListen is not null && !metricsOn)
+        {
+            throw new UsageException("--metrics-listen (MetricsListen) needs --metrics (Metrics: true): metrics are off by default");
+        }
+
+        var metrics = metricsOn ? ListenAddress.Parse(metricsListen ?? DefaultMetricsListen) : null;
+        var hub = ListenAddress.Parse(listen);
+        if (metrics is not null && metrics.Port != 0 && metrics.Port == hub.Port)
+        {
+            throw new UsageException($"--metrics-listen must use another port than --listen ({hub.Port}): metrics have a listener of their own");
+        }
+
+        return new ServeSettings(fileConfiguration, environment, flags, hub, metrics);
     }
+
+    private static bool? ParseBool(string? value, string name) => value switch
+    {
+        null => null,
+        _ when bool.TryParse(value, out var parsed) => parsed,
+        _ => throw new UsageException($"{name}: \"{value}\" is not true or false"),
+    };
 
     /// <summary>Lowest precedence first; <c>--config</c> must exist, the others may not.</summary>
     private static IEnumerable<(string Name, string Path, bool Optional)> FilesToRead(ServeFlags flags, string directory)

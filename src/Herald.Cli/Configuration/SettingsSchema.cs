@@ -20,6 +20,8 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
         new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
         {
             [ServeSettings.ListenKey] = typeof(string),
+            [ServeSettings.MetricsKey] = typeof(bool),
+            [ServeSettings.MetricsListenKey] = typeof(string),
             [ServeSettings.RedisSection] = typeof(RedisStoreOptions),
         });
 

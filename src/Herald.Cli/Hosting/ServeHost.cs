@@ -6,6 +6,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +29,9 @@ internal static partial class ServeHost
     /// <summary>Readiness: 200 only when the history store is reachable; load balancers route new clients by it.</summary>
     public const string ReadyPath = "/readyz";
 
+    /// <summary>Prometheus' conventional scrape path, on the metrics listener only.</summary>
+    public const string MetricsPath = "/metrics";
+
     /// <summary>The host logs a failed start (a port in use…) with a stack trace; the caller reports it as one line instead.</summary>
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
@@ -32,7 +39,8 @@ internal static partial class ServeHost
     public static async Task<int> RunAsync(ServeSettings settings)
     {
         var starting = true;
-        await using var app = Build(settings, () => starting);
+        var bound = new List<(Listener Listener, ListenOptions Options)>();
+        await using var app = Build(settings, () => starting, bound);
 
         // Resolve eagerly: a bad value fails here as one line, before anything is bound or logged.
         var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
@@ -41,7 +49,15 @@ internal static partial class ServeHost
         await app.StartAsync();
         starting = false;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        Console.Out.WriteLine("Herald listening on " + string.Join(" ", addresses));
+        var metrics = bound.Where(b => b.Listener.Purpose == ListenerPurpose.Metrics).Select(b => b.Options.IPEndPoint).ToList();
+
+        // Kestrel lists bound addresses in the order of the listeners, the hub's first.
+        Console.Out.WriteLine("Herald listening on " + string.Join(" ", addresses.Take(addresses.Count - metrics.Count)));
+        foreach (var endpoint in metrics)
+        {
+            Console.Out.WriteLine($"Herald metrics on http://{endpoint}{MetricsPath}");
+        }
+
         if (settings.Dev)
         {
             DevBanner.Write(Console.Out, new Uri(addresses.First()), options, settings.DevKey);
@@ -54,7 +70,7 @@ internal static partial class ServeHost
         return Cli.Ok;
     }
 
-    private static WebApplication Build(ServeSettings settings, Func<bool> starting)
+    private static WebApplication Build(ServeSettings settings, Func<bool> starting, List<(Listener Listener, ListenOptions Options)> bound)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -83,24 +99,31 @@ internal static partial class ServeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            var listen = settings.Listen;
-            if (listen.IsLocalhost && listen.Port != 0)
+            foreach (var listener in settings.Listeners)
             {
-                kestrel.ListenLocalhost(listen.Port);
-            }
-            else if (listen.IsLocalhost)
-            {
-                kestrel.Listen(IPAddress.Loopback, 0);
-            }
-            else if (listen.Address!.Equals(IPAddress.IPv6Any))
-            {
-                kestrel.ListenAnyIP(listen.Port);
-            }
-            else
-            {
-                kestrel.Listen(listen.Address, listen.Port);
+                Listen(kestrel, listener.Address, options =>
+                {
+                    options.Protocols = listener.Protocols;
+
+                    // Every connection carries its listener's purpose, so the pipeline answers only what it is for.
+                    var purpose = listener.Purpose;
+                    options.Use(next => connection =>
+                    {
+                        connection.Items[Listener.PurposeItem] = purpose;
+                        return next(connection);
+                    });
+                    bound.Add((listener, options));
+                });
             }
         });
+
+        if (settings.MetricsEnabled)
+        {
+            // Herald's instruments, ASP.NET Core's and the runtime's (all built into .NET as meters).
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(HeraldMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime")
+                .AddPrometheusExporter());
+        }
 
         // The store URL is known only once every configuration layer is applied; the Redis store is registered only when
         // named, and the core library never references it.
@@ -120,11 +143,45 @@ internal static partial class ServeHost
         builder.Services.AddHerald(settings.ApplyTo);
 
         var app = builder.Build();
+        if (settings.MetricsEnabled)
+        {
+            // The metrics listener answers /metrics and nothing else; the hub's listeners never answer /metrics.
+            app.Use((context, next) => PurposeOf(context) == ListenerPurpose.Metrics && context.Request.Path != MetricsPath
+                ? Results.NotFound().ExecuteAsync(context)
+                : next(context));
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context => PurposeOf(context) == ListenerPurpose.Metrics && context.Request.Path == MetricsPath);
+        }
+
         app.MapHerald();
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(HistoryStoreHealthCheck.ReadyTag) });
         app.MapGet("/", RootPage.Write);
         return app;
+    }
+
+    private static ListenerPurpose PurposeOf(HttpContext context) =>
+        context.Features.Get<IConnectionItemsFeature>()?.Items.TryGetValue(Listener.PurposeItem, out var purpose) == true && purpose is ListenerPurpose p
+            ? p
+            : ListenerPurpose.Hub;
+
+    private static void Listen(KestrelServerOptions kestrel, ListenAddress listen, Action<ListenOptions> configure)
+    {
+        if (listen.IsLocalhost && listen.Port != 0)
+        {
+            kestrel.ListenLocalhost(listen.Port, configure);
+        }
+        else if (listen.IsLocalhost)
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, configure);
+        }
+        else if (listen.Address!.Equals(IPAddress.IPv6Any))
+        {
+            kestrel.ListenAnyIP(listen.Port, configure);
+        }
+        else
+        {
+            kestrel.Listen(listen.Address, listen.Port, configure);
+        }
     }
 
     private static void WarnAboutKeys(ILogger logger, HeraldOptions options)
