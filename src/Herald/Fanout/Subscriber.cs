@@ -57,7 +57,10 @@ internal sealed class Subscriber
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call.</summary>
+    /// <summary>
+    /// Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call, which then
+    /// answers <see cref="EnqueueResult.Overflowed"/> (only the call that closed it does, so a drop is counted once).
+    /// </summary>
     public EnqueueResult TryEnqueue(SseFrame frame)
     {
         if (IsClosed)
@@ -69,8 +72,10 @@ internal sealed class Subscriber
         var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
         if (count > _maxQueueLength || bytes > _maxQueueBytes)
         {
-            Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly");
-            return EnqueueResult.Overflowed;
+            // Another thread may have closed it since the check above: then this is no drop of ours to report.
+            return Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly")
+                ? EnqueueResult.Overflowed
+                : EnqueueResult.Closed;
         }
 
         return _queue.Writer.TryWrite(frame) ? EnqueueResult.Queued : EnqueueResult.Closed;
@@ -104,12 +109,15 @@ internal sealed class Subscriber
         _queue.Writer.TryComplete();
     }
 
-    /// <summary>Drops the connection at once, without draining: the client is gone or too slow.</summary>
-    public void Disconnect(string reason)
+    /// <summary>
+    /// Drops the connection at once, without draining: the client is gone or too slow. True when this call closed the
+    /// subscriber; false when it was already closed (then <see cref="CloseReason"/> is the earlier reason).
+    /// </summary>
+    public bool Disconnect(string reason)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
-            return;
+            return false;
         }
 
         CloseReason = reason;
@@ -117,6 +125,7 @@ internal sealed class Subscriber
 
         // Cancelling runs the connection's abort callback; keep that off the dispatcher's thread.
         ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _disconnected, preferLocal: false);
+        return true;
     }
 
     /// <summary>
