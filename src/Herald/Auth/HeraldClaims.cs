@@ -26,6 +26,6 @@ internal sealed class HeraldClaims
     /// <summary><c>mercure.payload</c>, kept for subscription events.</summary>
     public JsonElement? Payload { get; }
 
-    /// <summary>The token's <c>exp</c>; a subscriber is disconnected once it passes.</summary>
+    /// <summary>The token's <c>exp</c>: refused from then on, and a subscriber's stream is closed at it.</summary>
     public DateTimeOffset? Expires { get; }
 }
