@@ -212,6 +212,28 @@ public sealed class HeraldClientTests : IAsyncLifetime
         Assert.Equal("public marker", strangers.Current.Data);
     }
 
+    [Fact]
+    public async Task The_expiry_notice_is_a_callback_not_an_update_and_the_stream_ends_at_exp()
+    {
+        var hub = await ServeAsync();
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 4);
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"], expires: expires));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        var notice = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new SubscribeOptions { OnTokenExpiring = at => notice.TrySetResult(at) };
+        var before = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "before" }, _timeout.Token);
+        await using var updates = subscriber.SubscribeAsync([Topic], "earliest", options, _timeout.Token).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(before, updates.Current.Id);
+
+        // Nothing else is published: the next step can only end with the refusal of the expired token on reconnect.
+        var next = updates.MoveNextAsync().AsTask();
+        Assert.Equal(expires, await notice.Task.WaitAsync(_timeout.Token));
+        var refused = await Assert.ThrowsAsync<HeraldException>(async () => await next);
+        Assert.Equal(401, refused.StatusCode);
+        Assert.True(DateTimeOffset.UtcNow >= expires);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
