@@ -206,9 +206,12 @@ public sealed class HeraldClient
     private async Task<(Stream? Stream, HeraldException? Refusal, Exception? Failure)> ConnectAsync(
         Uri url, string? lastEventId, SubscribeOptions? options, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        // Ids may be non-ASCII (IRIs), which HttpClient will not put in a header by default: those go in the query,
+        // percent-encoded UTF-8, which every Mercure hub reads as well.
+        var nonAscii = lastEventId is not null && !System.Text.Ascii.IsValid(lastEventId);
+        using var request = new HttpRequestMessage(HttpMethod.Get, nonAscii ? new Uri(url.AbsoluteUri + "&lastEventID=" + Uri.EscapeDataString(lastEventId!)) : url);
         request.Headers.Accept.ParseAdd("text/event-stream");
-        if (lastEventId is not null)
+        if (lastEventId is not null && !nonAscii)
         {
             request.Headers.TryAddWithoutValidation(LastEventIdHeader, lastEventId);
         }

@@ -234,6 +234,23 @@ public sealed class HeraldClientTests : IAsyncLifetime
         Assert.True(DateTimeOffset.UtcNow >= expires);
     }
 
+    [Fact]
+    public async Task A_subscription_resumes_from_a_non_ascii_id()
+    {
+        var hub = await ServeAsync();
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "one", Id = "é-1" }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "two", Id = "日本-2" }, _timeout.Token);
+        string? gap = null;
+
+        await using var updates = subscriber.SubscribeAsync([Topic], "é-1", new SubscribeOptions { OnGap = id => gap = id }, _timeout.Token).GetAsyncEnumerator();
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(("日本-2", "two"), (updates.Current.Id, updates.Current.Data));
+        Assert.Null(gap);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
