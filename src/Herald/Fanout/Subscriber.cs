@@ -20,6 +20,9 @@ internal sealed class Subscriber
     /// </summary>
     public static readonly TimeSpan MaxExpiryNotice = TimeSpan.FromSeconds(10);
 
+    /// <summary>30 days: under the ~49.7 days a timer can wait at most; a token valid longer is waited for in legs.</summary>
+    private static readonly TimeSpan MaxTimerLeg = TimeSpan.FromDays(30);
+
     private readonly Channel<SseFrame> _queue = Channel.CreateUnbounded<SseFrame>(new UnboundedChannelOptions
     {
         SingleReader = true,
@@ -45,6 +48,7 @@ internal sealed class Subscriber
 
     /// <summary>The expiry timer: fires once for the notice, once more at <c>exp</c>; null for tokens without <c>exp</c>.</summary>
     private ITimer? _expiry;
+    private DateTimeOffset _noticeAt;
     private bool _noticeSent;
 
     public Subscriber(IReadOnlyList<TopicSelector> selectors, HeraldClaims claims, int maxQueueLength, long maxQueueBytes, TimeProvider time)
@@ -243,19 +247,23 @@ internal sealed class Subscriber
         }
 
         var notice = left / 2 < MaxExpiryNotice ? left / 2 : MaxExpiryNotice;
+        _noticeAt = expires - notice;
         lock (_expiryLock)
         {
             _expiry = _time.CreateTimer(static state => ((Subscriber)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _expiry.Change(left - notice, Timeout.InfiniteTimeSpan);
+            Arm(left - notice);
         }
     }
 
-    /// <summary>First the notice, re-arming for <c>exp</c>; then, at <c>exp</c>, the close.</summary>
+    /// <summary>
+    /// The notice when it is due (then re-armed for <c>exp</c>), the close at <c>exp</c>, or, for a token valid longer
+    /// than a timer can wait, just the next leg of the wait.
+    /// </summary>
     private void OnExpiryTimer()
     {
         var expires = Claims.Expires!.Value;
-        var left = expires - _time.GetUtcNow();
-        if (left <= TimeSpan.Zero)
+        var now = _time.GetUtcNow();
+        if (now >= expires)
         {
             Expire(expires);
             return;
@@ -269,17 +277,20 @@ internal sealed class Subscriber
                 return;
             }
 
-            notify = !_noticeSent;
-            _noticeSent = true;
-            _expiry.Change(left, Timeout.InfiniteTimeSpan);
+            notify = !_noticeSent && now >= _noticeAt;
+            _noticeSent |= notify;
+            Arm(_noticeSent ? expires - now : _noticeAt - now);
         }
 
         // Outside the lock: an enqueue that overflows disconnects, which stops this timer.
         if (notify)
         {
-            TryEnqueue(SseFrame.TokenExpiring(expires, left));
+            TryEnqueue(SseFrame.TokenExpiring(expires, expires - now));
         }
     }
+
+    /// <summary>Sets the timer, in legs of at most <see cref="MaxTimerLeg"/> (timers wait at most about 49 days).</summary>
+    private void Arm(TimeSpan due) => _expiry!.Change(due < MaxTimerLeg ? due : MaxTimerLeg, Timeout.InfiniteTimeSpan);
 
     /// <summary>
     /// Closes the stream at the token's <c>exp</c>: nothing more is written, not even frames already queued (dispatched
@@ -293,7 +304,7 @@ internal sealed class Subscriber
             return;
         }
 
-        CloseReason = $"the subscriber's token expired at {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        CloseReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the subscriber's token expired at {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
         Interlocked.Exchange(ref _expired, 1);
         _queue.Writer.TryComplete();
         StopExpiryTimer();

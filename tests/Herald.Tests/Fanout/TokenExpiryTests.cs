@@ -186,8 +186,41 @@ public class TokenExpiryTests
         Assert.True(subscriber.IsClosed);
     }
 
+    /// <summary>Timers take at most about 49 days; a token valid for a year (Mercure 0.x style) must still subscribe.</summary>
     [Fact]
-    public void A_subscriber_closed_before_exp_leaves_no_timer_behind()
+    public async Task A_token_valid_for_a_year_subscribes_on_the_real_clock()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var token = Tokens.Create(TestHub.Key, subscribe: ["*"], expires: DateTimeOffset.UtcNow.AddDays(365));
+
+        await using var stream = await hub.SubscribeAsync([Topic], token);
+        await hub.PublishAsync(Topic, "still fine");
+
+        Assert.Equal("still fine", (await stream.NextAsync()).Data);
+    }
+
+    [Fact]
+    public void A_token_valid_for_a_year_is_still_told_and_closed_on_time()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var expires = time.GetUtcNow().AddDays(365);
+        var subscriber = SubscriberTests.NewSubscriber(claims: new HeraldClaims([], [], null, expires), time: time);
+
+        for (var day = 0; day < 364; day++)
+        {
+            time.Advance(TimeSpan.FromDays(1));
+        }
+
+        time.Advance(TimeSpan.FromDays(1) - TimeSpan.FromSeconds(10) - TimeSpan.FromTicks(1));
+        Assert.False(subscriber.IsClosed);
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.False(subscriber.IsClosed);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True(subscriber.IsClosed);
+    }
+
+    [Fact]
+    public void A_subscriber_closed_before_exp_keeps_its_own_close_reason_when_exp_passes()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var claims = new HeraldClaims([], [], null, time.GetUtcNow().AddSeconds(100));
