@@ -18,6 +18,9 @@ public sealed class HeraldClient
     private const string LastEventIdHeader = "Last-Event-ID";
     private const string Earliest = "earliest";
 
+    /// <summary>Herald's notice that the stream closes at the token's expiry: not an update, and it carries no id.</summary>
+    private const string TokenExpiringEvent = "herald.token-expiring";
+
     private readonly HttpClient _http;
     private readonly HeraldClientOptions _options;
     private readonly Func<double> _random;
@@ -103,6 +106,16 @@ public sealed class HeraldClient
                     if (item.ReconnectionInterval is { } retry)
                     {
                         backoff.RaiseBase(retry);
+                    }
+
+                    if (item.EventType == TokenExpiringEvent)
+                    {
+                        if (options?.OnTokenExpiring is { } onExpiring && ExpiryOf(item.Data) is { } expires)
+                        {
+                            onExpiring(expires);
+                        }
+
+                        continue;
                     }
 
                     if (item.EventId is { Length: > 0 } id)
@@ -193,9 +206,12 @@ public sealed class HeraldClient
     private async Task<(Stream? Stream, HeraldException? Refusal, Exception? Failure)> ConnectAsync(
         Uri url, string? lastEventId, SubscribeOptions? options, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        // Ids may be non-ASCII (IRIs), which HttpClient will not put in a header by default: those go in the query,
+        // percent-encoded UTF-8, which every Mercure hub reads as well.
+        var nonAscii = lastEventId is not null && !System.Text.Ascii.IsValid(lastEventId);
+        using var request = new HttpRequestMessage(HttpMethod.Get, nonAscii ? new Uri(url.AbsoluteUri + "&lastEventID=" + Uri.EscapeDataString(lastEventId!)) : url);
         request.Headers.Accept.ParseAdd("text/event-stream");
-        if (lastEventId is not null)
+        if (lastEventId is not null && !nonAscii)
         {
             request.Headers.TryAddWithoutValidation(LastEventIdHeader, lastEventId);
         }
@@ -237,6 +253,25 @@ public sealed class HeraldClient
 
         var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         return (new WatchdogStream(body, _options.Watchdog, cancellationToken), null, null);
+    }
+
+    /// <summary>The <c>expires</c> of a <c>herald.token-expiring</c> payload; null when it is not the JSON Herald sends.</summary>
+    private static DateTimeOffset? ExpiryOf(string data)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(data);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty("expires", out var expires)
+                && expires.ValueKind == System.Text.Json.JsonValueKind.String
+                && DateTimeOffset.TryParse(expires.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+                ? at
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -10,6 +10,13 @@ public sealed class SubscribeOptions
     /// </summary>
     public Action<string>? OnGap { get; init; }
 
+    /// <summary>
+    /// The hub announced that it will close the stream when the token expires, at the given time (Herald's
+    /// <c>herald.token-expiring</c> event, sent up to 10 s before). Fetch a new token before then (with
+    /// <see cref="HeraldClientOptions.TokenProvider"/>, the reconnect picks it up). The event is never yielded as an update.
+    /// </summary>
+    public Action<DateTimeOffset>? OnTokenExpiring { get; init; }
+
     /// <summary>A connection ended and the client will retry after the given delay; the exception says why.</summary>
     public Action<Exception?, TimeSpan>? OnReconnecting { get; init; }
 }

@@ -56,7 +56,7 @@ public sealed class HeraldOptions
     /// <summary>4 MiB queued per subscriber: bounds the memory one stalled client can hold.</summary>
     public const long DefaultSubscriberQueueBytes = 4L * 1024 * 1024;
 
-    /// <summary>30 s: tolerates ordinary clock drift between the token issuer and the hub.</summary>
+    /// <summary>30 s: tolerates ordinary clock drift between a token issuer whose clock runs ahead and the hub, on <c>nbf</c>.</summary>
     public static readonly TimeSpan DefaultClockSkew = TimeSpan.FromSeconds(30);
 
     /// <summary>5 s: long enough to flush every stream a final <c>retry:</c>, short enough for rolling deploys.</summary>
@@ -179,6 +179,10 @@ public sealed class HeraldOptions
 
     public long SubscriberQueueBytes { get; set; } = DefaultSubscriberQueueBytes;
 
+    /// <summary>
+    /// How far in the future a token's <c>nbf</c> may be and the token still be accepted (the issuer's clock runs ahead).
+    /// Never applied to <c>exp</c>: a token is refused from its <c>exp</c> on, and a stream closes at it.
+    /// </summary>
     public TimeSpan ClockSkew { get; set; } = DefaultClockSkew;
 
     /// <summary>On shutdown every stream gets a <c>retry:</c> drawn from [1 s, this], so clients don't all reconnect at once.</summary>

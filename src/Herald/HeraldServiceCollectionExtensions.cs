@@ -48,6 +48,8 @@ public static class HeraldServiceCollectionExtensions
                 }
             });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ForwardedHeadersStartupFilter>());
+        // Non-ASCII ids resume: Last-Event-ID is read and written as UTF-8 (composed with the host's own selectors).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>, LastEventIdHeaderEncoding>());
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<PollEndpoint>();

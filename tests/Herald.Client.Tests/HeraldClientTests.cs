@@ -218,6 +218,45 @@ public sealed class HeraldClientTests : IAsyncLifetime
         Assert.Equal("public marker", strangers.Current.Data);
     }
 
+    [Fact]
+    public async Task The_expiry_notice_is_a_callback_not_an_update_and_the_stream_ends_at_exp()
+    {
+        var hub = await ServeAsync();
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 4);
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"], expires: expires));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        var notice = new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new SubscribeOptions { OnTokenExpiring = at => notice.TrySetResult(at) };
+        var before = await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "before" }, _timeout.Token);
+        await using var updates = subscriber.SubscribeAsync([Topic], "earliest", options, _timeout.Token).GetAsyncEnumerator();
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(before, updates.Current.Id);
+
+        // Nothing else is published: the next step can only end with the refusal of the expired token on reconnect.
+        var next = updates.MoveNextAsync().AsTask();
+        Assert.Equal(expires, await notice.Task.WaitAsync(_timeout.Token));
+        var refused = await Assert.ThrowsAsync<HeraldException>(async () => await next);
+        Assert.Equal(401, refused.StatusCode);
+        Assert.True(DateTimeOffset.UtcNow >= expires);
+    }
+
+    [Fact]
+    public async Task A_subscription_resumes_from_a_non_ascii_id()
+    {
+        var hub = await ServeAsync();
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "one", Id = "é-1" }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "two", Id = "日本-2" }, _timeout.Token);
+        string? gap = null;
+
+        await using var updates = subscriber.SubscribeAsync([Topic], "é-1", new SubscribeOptions { OnGap = id => gap = id }, _timeout.Token).GetAsyncEnumerator();
+
+        Assert.True(await updates.MoveNextAsync());
+        Assert.Equal(("日本-2", "two"), (updates.Current.Id, updates.Current.Data));
+        Assert.Null(gap);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

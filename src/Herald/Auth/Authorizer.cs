@@ -152,6 +152,7 @@ internal sealed partial class Authorizer : IDisposable
         if (_cache.TryGet(hash, now, out var cached))
         {
             _metrics.TokenCacheHit();
+            // The same lifetime rule as a verified token (nbf was checked when it was verified, and only moves closer).
             var lifetimeError = TokenValidator.CheckLifetime(cached.Expires, null, now, state.Options.ClockSkew);
             return lifetimeError is null ? (cached, null) : Refuse(role, lifetimeError, hash);
         }
@@ -166,7 +167,7 @@ internal sealed partial class Authorizer : IDisposable
         // A reload may have swapped the keys while this token was verified: cache it only against the keys it was checked with.
         if (ReferenceEquals(state, _state))
         {
-            _cache.Add(hash, result.Claims, result.Key!.Fingerprint, now, state.Options.ClockSkew);
+            _cache.Add(hash, result.Claims, result.Key!.Fingerprint, now);
         }
 
         return (result.Claims, null);

@@ -29,6 +29,6 @@ internal sealed class HeraldClaims
     /// <summary>The token's <c>sub</c>, when it has one: streams per subject are limited.</summary>
     public string? Subject { get; init; }
 
-    /// <summary>The token's <c>exp</c>; a subscriber is disconnected once it passes.</summary>
+    /// <summary>The token's <c>exp</c>: refused from then on, and a subscriber's stream is closed at it.</summary>
     public DateTimeOffset? Expires { get; }
 }

@@ -106,9 +106,14 @@ internal sealed class TokenValidator
         return claims is null ? Fail(claimError!) : new TokenValidation(claims, verifiedBy, null);
     }
 
+    /// <summary>
+    /// The one lifetime rule, for both roles, verified or cached: a token is expired from its <c>exp</c> on (no skew:
+    /// a stream closes at <c>exp</c> too, so connecting may not outlast it); <paramref name="skew"/> only forgives an
+    /// issuer whose clock runs ahead of the hub's, on <c>nbf</c>.
+    /// </summary>
     public static string? CheckLifetime(DateTimeOffset? expires, DateTimeOffset? notBefore, DateTimeOffset now, TimeSpan skew)
     {
-        if (expires is { } exp && now > exp + skew)
+        if (expires is { } exp && now >= exp)
         {
             return $"the token expired at {exp:yyyy-MM-ddTHH:mm:ssZ}";
         }

@@ -58,7 +58,7 @@ internal sealed class ValidatedTokenCache
     {
         if (_entries.TryGetValue(hash, out var entry))
         {
-            if (now <= entry.EvictAfter)
+            if (now < entry.EvictAfter)
             {
                 claims = entry.Claims;
                 return true;
@@ -71,13 +71,13 @@ internal sealed class ValidatedTokenCache
         return false;
     }
 
-    /// <summary>Keeps a validated token until its <c>exp</c> (plus skew) or <see cref="MaxAge"/>, whichever is first.</summary>
-    public void Add(Hash hash, HeraldClaims claims, string keyFingerprint, DateTimeOffset now, TimeSpan clockSkew)
+    /// <summary>Keeps a validated token until its <c>exp</c> or <see cref="MaxAge"/>, whichever is first.</summary>
+    public void Add(Hash hash, HeraldClaims claims, string keyFingerprint, DateTimeOffset now)
     {
         var evictAfter = now + MaxAge;
-        if (claims.Expires is { } exp && exp + clockSkew < evictAfter)
+        if (claims.Expires is { } exp && exp < evictAfter)
         {
-            evictAfter = exp + clockSkew;
+            evictAfter = exp;
         }
 
         if (_entries.Count >= _capacity)
@@ -110,7 +110,7 @@ internal sealed class ValidatedTokenCache
     {
         foreach (var (hash, entry) in _entries)
         {
-            if (now > entry.EvictAfter)
+            if (now >= entry.EvictAfter)
             {
                 _entries.TryRemove(hash, out _);
             }

@@ -40,18 +40,13 @@ internal sealed partial class GracefulShutdown : IHostedService
         return Task.CompletedTask;
     }
 
+    /// <summary>The shutdown sweep; streams registered after it are closed the same way as they arrive (the index remembers).</summary>
     internal void CloseAll()
     {
-        var subscribers = new List<Subscriber>();
-        _index.Snapshot(subscribers);
         var min = (long)MinimumReconnectDelay.TotalMilliseconds;
         var max = Math.Max(min + 1, (long)_options.ShutdownReconnectSpread.TotalMilliseconds);
-        foreach (var subscriber in subscribers)
-        {
-            subscriber.Close(SseFrame.RetryHint(Random.Shared.NextInt64(min, max)), "the hub is shutting down");
-        }
-
-        LogClosing(_logger, subscribers.Count);
+        var count = _index.CloseAll(() => SseFrame.RetryHint(Random.Shared.NextInt64(min, max)), "the hub is shutting down");
+        LogClosing(_logger, count);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: ended {Count} streams with a randomized retry")]

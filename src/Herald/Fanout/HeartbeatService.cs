@@ -5,15 +5,13 @@ namespace Herald.Fanout;
 
 /// <summary>
 /// One timer for all subscribers: each tick queues a heartbeat comment on streams silent for most of the heartbeat
-/// interval, and closes streams whose token has expired. Driven by <see cref="TimeProvider"/>, so tests advance time.
+/// interval. Driven by <see cref="TimeProvider"/>, so tests advance time. (Token expiry is not swept: each subscriber
+/// closes itself at its token's <c>exp</c>, see <see cref="Subscriber"/>.)
 /// </summary>
 internal sealed class HeartbeatService : BackgroundService
 {
     /// <summary>Ticks four times per heartbeat: a stream is then never silent longer than the interval.</summary>
     public const int TicksPerHeartbeat = 4;
-
-    /// <summary>How often expiry is checked when heartbeats are off.</summary>
-    public static readonly TimeSpan ExpiryOnlyTick = TimeSpan.FromSeconds(1);
 
     private readonly SubscriberIndex _index;
     private readonly TimeProvider _time;
@@ -30,13 +28,18 @@ internal sealed class HeartbeatService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var heartbeat = _options.Heartbeat;
-        var tick = heartbeat > TimeSpan.Zero ? heartbeat / TicksPerHeartbeat : ExpiryOnlyTick;
+        if (heartbeat <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var tick = heartbeat / TicksPerHeartbeat;
         using var timer = new PeriodicTimer(tick, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                Sweep(heartbeat > TimeSpan.Zero ? heartbeat - tick : null);
+                Sweep(heartbeat - tick);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -44,22 +47,12 @@ internal sealed class HeartbeatService : BackgroundService
         }
     }
 
-    internal void Sweep(TimeSpan? silence)
+    internal void Sweep(TimeSpan silence)
     {
-        var now = _time.GetUtcNow();
         _index.Snapshot(_sweep);
         foreach (var subscriber in _sweep)
         {
-            if (subscriber.Claims.Expires is { } expires && now > expires + _options.ClockSkew)
-            {
-                subscriber.Close(null, "the subscriber's token expired");
-                continue;
-            }
-
-            if (silence is { } s)
-            {
-                subscriber.HeartbeatIfSilentFor(s);
-            }
+            subscriber.HeartbeatIfSilentFor(silence);
         }
 
         _sweep.Clear();

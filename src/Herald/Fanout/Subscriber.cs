@@ -9,10 +9,20 @@ namespace Herald.Fanout;
 /// <summary>
 /// One subscribed connection: a bounded queue of shared frames and the single loop that writes them. The dispatcher
 /// only ever enqueues (never waits), so a slow client delays nobody; one whose queue overflows is disconnected and
-/// resumes with Last-Event-ID.
+/// resumes with Last-Event-ID. A subscriber whose token has an <c>exp</c> keeps its own timer: it is told
+/// <see cref="SseFrame.TokenExpiringEvent"/> shortly before, and closed at <c>exp</c> exactly.
 /// </summary>
 internal sealed class Subscriber
 {
+    /// <summary>
+    /// 10 s: the most warning a stream gets before its token expires, enough to fetch a new token and reconnect; a
+    /// token with less than twice that left at connect is told halfway through its remaining lifetime.
+    /// </summary>
+    public static readonly TimeSpan MaxExpiryNotice = TimeSpan.FromSeconds(10);
+
+    /// <summary>30 days: under the ~49.7 days a timer can wait at most; a token valid longer is waited for in legs.</summary>
+    private static readonly TimeSpan MaxTimerLeg = TimeSpan.FromDays(30);
+
     private readonly Channel<SseFrame> _queue = Channel.CreateUnbounded<SseFrame>(new UnboundedChannelOptions
     {
         SingleReader = true,
@@ -23,11 +33,23 @@ internal sealed class Subscriber
     private readonly int _maxQueueLength;
     private readonly long _maxQueueBytes;
     private readonly TimeProvider _time;
+    private readonly Lock _expiryLock = new();
     private int _queuedCount;
     private long _queuedBytes;
     private int _heartbeatPending;
     private int _closed;
     private long _lastWriteTimestamp;
+
+    /// <summary>Set (1) when the token expired: nothing more is written, not even frames already queued.</summary>
+    private int _expired;
+
+    /// <summary>Set (1) once the writer loop runs: before that the stream is still replaying, which writes directly.</summary>
+    private int _writing;
+
+    /// <summary>The expiry timer: fires once for the notice, once more at <c>exp</c>; null for tokens without <c>exp</c>.</summary>
+    private ITimer? _expiry;
+    private DateTimeOffset _noticeAt;
+    private bool _noticeSent;
 
     public Subscriber(IReadOnlyList<TopicSelector> selectors, HeraldClaims claims, int maxQueueLength, long maxQueueBytes, TimeProvider time)
     {
@@ -37,6 +59,10 @@ internal sealed class Subscriber
         _maxQueueBytes = maxQueueBytes;
         _time = time;
         _lastWriteTimestamp = time.GetTimestamp();
+        if (claims.Expires is { } expires)
+        {
+            StartExpiryTimer(expires);
+        }
     }
 
     public IReadOnlyList<TopicSelector> Selectors { get; }
@@ -49,7 +75,7 @@ internal sealed class Subscriber
     /// <summary>Dispatch sequence this subscriber was last collected for; dedupes an update matching several selectors.</summary>
     internal long LastDispatchSequence { get; set; }
 
-    /// <summary>Cancelled when the hub drops the connection (overflow, expired token).</summary>
+    /// <summary>Cancelled when the hub drops the connection (overflow, a token that expired during replay).</summary>
     public CancellationToken Disconnected => _disconnected.Token;
 
     /// <summary>Why the hub closed the stream, for logs; null while open.</summary>
@@ -57,7 +83,10 @@ internal sealed class Subscriber
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    /// <summary>Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call.</summary>
+    /// <summary>
+    /// Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call, which then
+    /// answers <see cref="EnqueueResult.Overflowed"/> (only the call that closed it does, so a drop is counted once).
+    /// </summary>
     public EnqueueResult TryEnqueue(SseFrame frame)
     {
         if (IsClosed)
@@ -69,8 +98,10 @@ internal sealed class Subscriber
         var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
         if (count > _maxQueueLength || bytes > _maxQueueBytes)
         {
-            Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly");
-            return EnqueueResult.Overflowed;
+            // Another thread may have closed it since the check above: then this is no drop of ours to report.
+            return Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly")
+                ? EnqueueResult.Overflowed
+                : EnqueueResult.Closed;
         }
 
         return _queue.Writer.TryWrite(frame) ? EnqueueResult.Queued : EnqueueResult.Closed;
@@ -102,21 +133,25 @@ internal sealed class Subscriber
         }
 
         _queue.Writer.TryComplete();
+        StopExpiryTimer();
     }
 
-    /// <summary>Drops the connection at once, without draining: the client is gone or too slow.</summary>
-    public void Disconnect(string reason)
+    /// <summary>
+    /// Drops the connection at once, without draining: the client is gone or too slow. True when this call closed the
+    /// subscriber; false when it was already closed (then <see cref="CloseReason"/> is the earlier reason).
+    /// </summary>
+    public bool Disconnect(string reason)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
-            return;
+            return false;
         }
 
         CloseReason = reason;
         _queue.Writer.TryComplete();
-
-        // Cancelling runs the connection's abort callback; keep that off the dispatcher's thread.
-        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _disconnected, preferLocal: false);
+        StopExpiryTimer();
+        Abort();
+        return true;
     }
 
     /// <summary>
@@ -125,6 +160,8 @@ internal sealed class Subscriber
     /// </summary>
     public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
     {
+        // Paired with Expire (full fences on both sides): either this sees the expiry, or Expire sees the loop running.
+        Interlocked.Exchange(ref _writing, 1);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -141,7 +178,7 @@ internal sealed class Subscriber
                     continue;
                 }
 
-                if (_disconnected.IsCancellationRequested)
+                if (_disconnected.IsCancellationRequested || Volatile.Read(ref _expired) != 0)
                 {
                     return;
                 }
@@ -195,6 +232,100 @@ internal sealed class Subscriber
 
     /// <summary>Marks a direct write (headers, replay) so heartbeats count from it.</summary>
     public void MarkWritten() => Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+
+    /// <summary>
+    /// Arms the timer for the notice, due min(<see cref="MaxExpiryNotice"/>, half the time left) before
+    /// <paramref name="expires"/>. Created disarmed and then set, so the callback never runs before the field is.
+    /// </summary>
+    private void StartExpiryTimer(DateTimeOffset expires)
+    {
+        var left = expires - _time.GetUtcNow();
+        if (left <= TimeSpan.Zero)
+        {
+            Expire(expires);
+            return;
+        }
+
+        var notice = left / 2 < MaxExpiryNotice ? left / 2 : MaxExpiryNotice;
+        _noticeAt = expires - notice;
+        lock (_expiryLock)
+        {
+            _expiry = _time.CreateTimer(static state => ((Subscriber)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Arm(left - notice);
+        }
+    }
+
+    /// <summary>
+    /// The notice when it is due (then re-armed for <c>exp</c>), the close at <c>exp</c>, or, for a token valid longer
+    /// than a timer can wait, just the next leg of the wait.
+    /// </summary>
+    private void OnExpiryTimer()
+    {
+        var expires = Claims.Expires!.Value;
+        var now = _time.GetUtcNow();
+        if (now >= expires)
+        {
+            Expire(expires);
+            return;
+        }
+
+        bool notify;
+        lock (_expiryLock)
+        {
+            if (_expiry is null)
+            {
+                return;
+            }
+
+            notify = !_noticeSent && now >= _noticeAt;
+            _noticeSent |= notify;
+            Arm(_noticeSent ? expires - now : _noticeAt - now);
+        }
+
+        // Outside the lock: an enqueue that overflows disconnects, which stops this timer.
+        if (notify)
+        {
+            TryEnqueue(SseFrame.TokenExpiring(expires, expires - now));
+        }
+    }
+
+    /// <summary>Sets the timer, in legs of at most <see cref="MaxTimerLeg"/> (timers wait at most about 49 days).</summary>
+    private void Arm(TimeSpan due) => _expiry!.Change(due < MaxTimerLeg ? due : MaxTimerLeg, Timeout.InfiniteTimeSpan);
+
+    /// <summary>
+    /// Closes the stream at the token's <c>exp</c>: nothing more is written, not even frames already queued (dispatched
+    /// while the token was valid, they would reach the client after it expired; its cursor did not move past them, so
+    /// resuming with a new token delivers them). A stream still replaying is dropped, since replay writes directly.
+    /// </summary>
+    private void Expire(DateTimeOffset expires)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        CloseReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the subscriber's token expired at {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+        Interlocked.Exchange(ref _expired, 1);
+        _queue.Writer.TryComplete();
+        StopExpiryTimer();
+        if (Volatile.Read(ref _writing) == 0)
+        {
+            Abort();
+        }
+    }
+
+    private void StopExpiryTimer()
+    {
+        lock (_expiryLock)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+        }
+    }
+
+    /// <summary>Cancelling runs the connection's abort callback; keep that off the caller's thread (the dispatcher, a timer).</summary>
+    private void Abort() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _disconnected, preferLocal: false);
 }
 
 internal enum EnqueueResult

@@ -22,6 +22,9 @@ internal sealed class SubscriberIndex
     private readonly List<TemplateEntry> _matched = [];
     private long _sequence;
 
+    /// <summary>Set once the hub is shutting down: every subscriber added later is closed at once with this.</summary>
+    private (Func<SseFrame> Farewell, string Reason)? _closing;
+
     public int Count
     {
         get
@@ -54,10 +57,16 @@ internal sealed class SubscriberIndex
     /// <summary>Templates tried by the last <see cref="CollectMatches"/> (those whose literal prefix starts a topic).</summary>
     public int LastTemplatesTried { get; private set; }
 
+    /// <summary>
+    /// Registers a subscriber for dispatch. Once <see cref="CloseAll"/> ran, the newcomer is still registered (its
+    /// endpoint removes it as usual) but closed at once with the shutdown's farewell frame.
+    /// </summary>
     public void Add(Subscriber subscriber)
     {
+        (Func<SseFrame> Farewell, string Reason)? closing;
         lock (_lock)
         {
+            closing = _closing;
             _all.Add(subscriber);
             foreach (var selector in subscriber.Selectors)
             {
@@ -87,6 +96,33 @@ internal sealed class SubscriberIndex
                 }
             }
         }
+
+        if (closing is { } c)
+        {
+            subscriber.Close(c.Farewell(), c.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Closes every subscriber, each with its own frame from <paramref name="farewell"/> (written after what it has
+    /// queued), and every subscriber added from now on, so a stream admitted just before shutdown but registered after
+    /// this sweep is not left open until the host's timeout. Returns how many were open.
+    /// </summary>
+    public int CloseAll(Func<SseFrame> farewell, string reason)
+    {
+        List<Subscriber> open;
+        lock (_lock)
+        {
+            _closing = (farewell, reason);
+            open = [.. _all];
+        }
+
+        foreach (var subscriber in open)
+        {
+            subscriber.Close(farewell(), reason);
+        }
+
+        return open.Count;
     }
 
     public void Remove(Subscriber subscriber)

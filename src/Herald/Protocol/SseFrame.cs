@@ -38,6 +38,24 @@ internal sealed class SseFrame
     /// </summary>
     public static SseFrame Event(string type, string data) => new(NoPosition, Utf8.GetBytes($"event: {type}\ndata: {data}\n\n"));
 
+    /// <summary>
+    /// The event a stream receives shortly before its token's <c>exp</c>, when the hub will close it. A named event, so
+    /// <c>EventSource</c> and the clients can listen for it (comments never reach them), prefixed so it cannot be
+    /// mistaken for an application's event type, and without <c>id:</c>, so it does not move the client's cursor.
+    /// </summary>
+    public const string TokenExpiringEvent = "herald.token-expiring";
+
+    /// <summary>
+    /// <c>event: herald.token-expiring</c> with <c>{"expires":"2026-01-01T00:00:00Z","secondsLeft":10}</c>: when the
+    /// stream will be closed, and how long that is from now (to the millisecond).
+    /// </summary>
+    public static SseFrame TokenExpiring(DateTimeOffset expires, TimeSpan left)
+    {
+        var at = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var seconds = Math.Max(0, left.TotalSeconds).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        return Event(TokenExpiringEvent, $"{{\"expires\":\"{at}\",\"secondsLeft\":{seconds}}}");
+    }
+
     /// <summary>A bare <c>retry:</c> field telling the client how long to wait before reconnecting.</summary>
     public static SseFrame RetryHint(long milliseconds) => new(NoPosition, Utf8.GetBytes($"retry: {milliseconds}\n\n"));
 

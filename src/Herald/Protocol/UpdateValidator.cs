@@ -74,6 +74,17 @@ internal static class UpdateValidator
             return HeraldError.Invalid("\"type\" must not contain CR, LF or NUL");
         }
 
+        // Mercure 1.0 draft: no control or format characters in ids and types (ids are IRIs: other non-ASCII is fine).
+        if (FieldCharacters.DescribeForbidden(update.Id) is { } badId)
+        {
+            return HeraldError.Invalid($"\"id\" must not contain control or format characters: {badId}");
+        }
+
+        if (FieldCharacters.DescribeForbidden(update.Type) is { } badType)
+        {
+            return HeraldError.Invalid($"\"type\" must not contain control or format characters: {badType}");
+        }
+
         if (update.Retry is < 0)
         {
             return HeraldError.Invalid("\"retry\" must be a non-negative number of milliseconds");

@@ -125,14 +125,18 @@ public class AuthorizationMatrixTests
     }
 
     [Fact]
-    public async Task A_token_expired_within_the_clock_skew_is_still_accepted()
+    public async Task A_token_expired_moments_ago_is_refused_whatever_the_clock_skew()
     {
-        await using var hub = await TestHub.StartAsync();
-        var token = Tokens.Create(TestHub.Key, publish: ["*"], expires: DateTimeOffset.UtcNow.AddSeconds(-10));
+        // The skew tolerates issuers whose clocks run ahead (nbf); it never extends a token's life past exp.
+        await using var hub = await TestHub.StartAsync(o => o.ClockSkew = TimeSpan.FromSeconds(30));
+        var token = Tokens.Create(TestHub.Key, publish: ["*"], subscribe: ["*"], expires: DateTimeOffset.UtcNow.AddSeconds(-10));
 
-        using var response = await hub.PostAsync([new("topic", Topic), new("data", "x")], token);
+        using var publish = await hub.PostAsync([new("topic", Topic), new("data", "x")], token);
+        using var subscribe = await hub.GetRawAsync(HubRequests.TopicQuery(Topic), r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, subscribe.StatusCode);
+        Assert.Contains("expired", await AssertUnauthorizedAsync(publish, token, "expired"), StringComparison.Ordinal);
+        Assert.Contains("expired", await AssertUnauthorizedAsync(subscribe, token, "expired"), StringComparison.Ordinal);
     }
 
     [Fact]

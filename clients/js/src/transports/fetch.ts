@@ -22,18 +22,21 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
   };
 
   const resumeFrom = context.cursor();
+  // Header values are bytes: fetch would send "é" as one Latin-1 byte and refuse "日本". Ids may be IRIs, so a
+  // non-ASCII one goes in the query instead, percent-encoded UTF-8, which the hub reads just the same.
+  const inQuery = resumeFrom !== undefined && !/^[\x20-\x7e]*$/.test(resumeFrom);
   const headers: Record<string, string> = { Accept: 'text/event-stream' };
   if (context.token !== undefined) {
     headers.Authorization = `Bearer ${context.token}`;
   }
-  if (resumeFrom !== undefined) {
+  if (resumeFrom !== undefined && !inQuery) {
     headers['Last-Event-ID'] = resumeFrom;
   }
 
   try {
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
-    const response = await context.fetch(buildUrl(context.hubUrl, context.topics), {
+    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, inQuery ? { lastEventID: resumeFrom } : {}), {
       headers,
       cache: 'no-store',
       credentials: 'same-origin',
