@@ -145,6 +145,16 @@ public sealed class SqliteHistoryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_null_id_is_refused_at_the_door_and_later_publishes_proceed()
+    {
+        await using var store = Open(_dir.File("h.db"));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(new Update { Topics = ["t"] }, default).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(1, (await store.AppendAsync(Update("a", "one"), default).AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Position);
+    }
+
+    [Fact]
     public async Task A_second_owner_of_the_file_is_refused()
     {
         var path = _dir.File("h.db");

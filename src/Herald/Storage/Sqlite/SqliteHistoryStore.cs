@@ -48,8 +48,12 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
     /// <summary>Applies retention now instead of at the next background step.</summary>
     internal Task EnforceRetentionAsync() => _writer.EnforceRetentionAsync();
 
-    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken) =>
-        _writer.AppendAsync(update, cancellationToken);
+    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        // Refused here, to its caller: past this point the update shares a batch (and a transaction) with others.
+        StorableUpdate.RequireId(update);
+        return _writer.AppendAsync(update, cancellationToken);
+    }
 
     public ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(connection =>
