@@ -52,11 +52,15 @@ internal static class RedisEntryCodec
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// The stored update of an entry; <see cref="FormatException"/> (the cause inside) for an entry Herald did not write
+    /// or cannot read — foreign fields, damaged JSON, an entry id that is no position — so a reader can skip it.
+    /// </summary>
     public static StoredUpdate Decode(StreamEntry entry)
     {
         string? id = null;
         string? payload = null;
-        long storedAt = 0;
+        long? storedAt = null;
         foreach (var value in entry.Values)
         {
             if (value.Name == IdField)
@@ -69,37 +73,50 @@ internal static class RedisEntryCodec
             }
             else if (value.Name == TimeField)
             {
-                storedAt = (long)value.Value;
+                storedAt = value.Value.TryParse(out long ms) ? ms : throw new FormatException($"stream entry {entry.Id} has a time that is not a number");
             }
         }
 
-        if (id is null || payload is null)
+        if (id is null || payload is null || storedAt is null)
         {
-            throw new FormatException($"stream entry {entry.Id} was not written by Herald");
+            throw new FormatException($"stream entry {entry.Id} was not written by Herald (no id, content or time field)");
         }
 
         var position = RedisPositions.FromEntryId(entry.Id!);
-        return new StoredUpdate(position, DecodeUpdate(id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
+        return new StoredUpdate(position, DecodeUpdate(entry.Id!, id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt.Value));
     }
 
-    private static Update DecodeUpdate(string id, string payload)
+    private static Update DecodeUpdate(string entryId, string id, string payload)
     {
-        using var document = JsonDocument.Parse(payload);
-        var root = document.RootElement;
-        var topics = new List<string>();
-        foreach (var topic in root.GetProperty("t").EnumerateArray())
+        try
         {
-            topics.Add(topic.GetString()!);
-        }
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            var topics = new List<string>();
+            foreach (var topic in root.GetProperty("t").EnumerateArray())
+            {
+                topics.Add(topic.GetString() ?? throw new FormatException("a topic is null"));
+            }
 
-        return new Update
+            if (topics.Count == 0)
+            {
+                throw new FormatException("no topic");
+            }
+
+            return new Update
+            {
+                Id = id,
+                Topics = topics,
+                Data = root.GetProperty("d").GetString() ?? "",
+                Type = root.TryGetProperty("y", out var type) ? type.GetString() : null,
+                Retry = root.TryGetProperty("r", out var retry) ? retry.GetInt64() : null,
+                Private = root.TryGetProperty("v", out var isPrivate) && isPrivate.GetBoolean(),
+            };
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            Id = id,
-            Topics = topics,
-            Data = root.GetProperty("d").GetString() ?? "",
-            Type = root.TryGetProperty("y", out var type) ? type.GetString() : null,
-            Retry = root.TryGetProperty("r", out var retry) ? retry.GetInt64() : null,
-            Private = root.TryGetProperty("v", out var isPrivate) && isPrivate.GetBoolean(),
-        };
+            // JSON that does not parse, a missing field, a field of the wrong kind: all one fault, "cannot read it".
+            throw new FormatException($"stream entry {entryId} has content Herald cannot read: {e.Message}", e);
+        }
     }
 }

@@ -43,16 +43,17 @@ internal static class RedisScripts
             removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, batch)))
           end
           -- The oldest entry alone is read first: on almost every append nothing has expired.
+          -- An entry without a readable time (not Herald's) counts as expired: it goes first.
           local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-          if maxAgeMs > 0 and removed < batch and #oldest > 0 and tonumber(field(oldest[1][2], 't') or '0') < now - maxAgeMs then
+          if maxAgeMs > 0 and removed < batch and #oldest > 0 and (tonumber(field(oldest[1][2], 't')) or 0) < now - maxAgeMs then
             local expired = {}
             for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', batch - removed)) do
-              if tonumber(field(entry[2], 't') or '0') >= now - maxAgeMs then break end
+              if (tonumber(field(entry[2], 't')) or 0) >= now - maxAgeMs then break end
               table.insert(expired, entry)
             end
             removed = removed + remove(expired)
           end
-          while removed < batch and tonumber(redis.call('HGET', KEYS[3], 'bytes') or '0') > maxBytes do
+          while removed < batch and (tonumber(redis.call('HGET', KEYS[3], 'bytes')) or 0) > maxBytes do
             local n = remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1))
             if n == 0 then break end
             removed = removed + n
@@ -65,9 +66,12 @@ internal static class RedisScripts
     /// <summary>
     /// ARGV: 1 id, 2 payload, 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch, 8 a new
     /// generation name, kept only when the meta hash has none (a new or emptied Redis).
-    /// Returns {status, entry id}: 0 appended, 1 duplicate (same content), 2 conflict (other content).
+    /// Returns {status, entry id, skipped}: status 0 appended, 1 duplicate (same content), 2 conflict (other content);
+    /// skipped is the position the counter had when an entry Herald did not write already sat there or above, else 0.
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
-    /// RedisPositions), and a server clock that steps back cannot reorder entries.
+    /// RedisPositions), and a server clock that steps back cannot reorder entries. Only a hand-written entry at or
+    /// above the next position breaks the density: the counter then continues after the stream's last id (once),
+    /// rather than every later publish failing.
     /// </summary>
     public const string Append = Common + """
         local id, payload = ARGV[1], ARGV[2]
@@ -83,13 +87,31 @@ internal static class RedisScripts
 
         local now = now_ms()
         redis.call('HSETNX', KEYS[3], 'generation', ARGV[8])
-        local entry = string.format('%.0f-0', redis.call('HINCRBY', KEYS[3], 'last', 1))
-        redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
+        local position = redis.call('HINCRBY', KEYS[3], 'last', 1)
+        local entry = string.format('%.0f-0', position)
+        local skipped = 0
+        local added = redis.pcall('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
+        if type(added) == 'table' and added.err then
+          -- Refused: an entry Herald did not write holds this id or a later one. Continue after the stream's last id.
+          local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
+          local top = type(info) == 'table' and not info.err and field(info, 'last-generated-id') or nil
+          local topPosition = tonumber(string.match(top or '', '^(%d+)-'))
+          if not topPosition or topPosition < position then
+            -- Another fault (the key is not a stream): nothing was stored, so the counter goes back.
+            redis.call('HINCRBY', KEYS[3], 'last', -1)
+            return redis.error_reply(added.err)
+          end
+          skipped = position - 1
+          position = topPosition + 1
+          redis.call('HSET', KEYS[3], 'last', string.format('%.0f', position))
+          entry = string.format('%.0f-0', position)
+          redis.call('XADD', KEYS[1], entry, 'i', id, 'p', payload, 't', string.format('%.0f', now))
+        end
         redis.call('HSET', KEYS[2], id, entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', #id + #payload)
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)
-        return {0, entry}
+        return {0, entry, skipped}
         """;
 
     /// <summary>

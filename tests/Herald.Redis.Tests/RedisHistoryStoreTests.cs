@@ -203,6 +203,53 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
         await WaitUntilReady(a);
     }
 
+    [Fact]
+    public async Task Entries_herald_did_not_write_are_skipped_by_the_feed_and_replay_and_appends_continue_after_them()
+    {
+        var store = Open();
+        var feed = StartFeed(store, 2);
+        await WaitUntilReady(store);
+        await store.AppendAsync(Update("before", "x"), default);
+
+        // As an operator's mistake would: foreign fields, Herald's fields damaged, an id that is no position.
+        await _redis.CliAsync("XADD", "herald:stream", "2-0", "foo", "bar");
+        await _redis.CliAsync("XADD", "herald:stream", "5-0", "i", "damaged", "p", "{not json", "t", "1");
+        await _redis.CliAsync("XADD", "herald:stream", "6-1", "i", "odd", "p", """{"t":["t"],"d":""}""", "t", "1");
+        var after = await store.AppendAsync(Update("after", "x"), default);
+
+        Assert.Equal(AppendStatus.Appended, after.Status);
+        Assert.True(after.Position > 6, $"appended at {after.Position}, under an entry already in the stream");
+        Assert.Equal(["before", "after"], (await feed.WaitAsync(WaitLimit)).Select(s => s.Update.Id));
+        Assert.Equal(["before", "after"], (await store.ReadAfterAsync(0, 10, default)).Select(s => s.Update.Id));
+
+        // A page is filled past the skipped entries, so a replay reading page by page never stops early.
+        Assert.Equal(["after"], (await store.ReadAfterAsync(1, 1, default)).Select(s => s.Update.Id));
+        Assert.Equal(after.Position, await store.FindPositionAsync("after", default));
+        Assert.Null(store.Unavailable);
+    }
+
+    [Fact]
+    public async Task Readiness_says_so_while_the_feed_cannot_advance()
+    {
+        var store = Open();
+        var feed = StartFeed(store, 2);
+        await WaitUntilReady(store);
+        await store.AppendAsync(Update("before", "x"), default);
+
+        // The stream key replaced by another type: Redis is reachable, yet nothing can be read from it.
+        await _redis.CliAsync("RENAME", "herald:stream", "herald:stash");
+        await _redis.CliAsync("SET", "herald:stream", "not a stream");
+        await _redis.CliAsync("PUBLISH", "herald:appended", "nudge");
+        await WaitUntilAsync(() => store.Unavailable is not null);
+        Assert.Contains("feed", store.Unavailable);
+
+        await _redis.CliAsync("DEL", "herald:stream");
+        await _redis.CliAsync("RENAME", "herald:stash", "herald:stream");
+        await store.AppendAsync(Update("after", "x"), default);
+        Assert.Equal(["before", "after"], (await feed.WaitAsync(WaitLimit)).Select(s => s.Update.Id));
+        await WaitUntilReady(store);
+    }
+
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
     public async Task DisposeAsync()
@@ -235,10 +282,13 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
         }
     }
 
-    private static async Task WaitUntilReady(RedisHistoryStore store)
+    private static Task WaitUntilReady(RedisHistoryStore store) => WaitUntilAsync(() => store.Unavailable is null);
+
+    /// <summary>Polls a state that raises no event (readiness is a property a load balancer polls too).</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var limit = new CancellationTokenSource(WaitLimit);
-        while (store.Unavailable is not null)
+        while (!condition())
         {
             await Task.Delay(20, limit.Token);
         }
