@@ -183,30 +183,44 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             throw new InvalidOperationException("The feed of a history store has a single consumer: the hub's dispatcher.");
         }
 
-        // The feed follows raw entry ids, not positions: it passes an entry it cannot decode and never reads it again.
-        RedisValue? after = null;
+        var cursor = new RedisFeedCursor();
+        var page = new List<StoredUpdate>(FeedPageSize);
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            List<StoredUpdate> page;
+            RedisFeedRead read;
+            RedisFeedTurn turn;
+            page.Clear();
             try
             {
                 await EnsureSubscribedAsync().ConfigureAwait(false);
+                var (generation, position) = (cursor.Generation, cursor.Position);
 
-                // "From now on" starts at the head when the feed first reaches Redis; the node is not ready before that.
-                after ??= RedisPositions.ToEntryId(await GetHeadAsync(cancellationToken).ConfigureAwait(false));
-                (page, var lastRead) = await RunAsync(db => ReadPageAsync(db, after.Value, FeedPageSize), "read the live feed").ConfigureAwait(false);
-                after = lastRead;
+                // The first read starts at the head ("from now on"); the node is not ready before it.
+                read = await RunAsync(db => ReadFeedAsync(db, cursor.After), "read the live feed").ConfigureAwait(false);
+                turn = cursor.Advance(read, page, TryDecode);
                 Volatile.Write(ref _feedProblem, null);
                 if (Interlocked.Exchange(ref _feedStarted, 1) == 0)
                 {
-                    LogFeedStarted(_logger, _url.Display, after.Value.ToString());
+                    LogFeedStarted(_logger, _url.Display, read.Generation, cursor.Position);
                 }
 
                 if (failures > 0)
                 {
-                    LogFeedResumed(_logger, after.Value.ToString());
+                    LogFeedResumed(_logger, cursor.Position);
                     failures = 0;
+                }
+
+                if (turn == RedisFeedTurn.Replaced)
+                {
+                    LogHistoryReplaced(_logger, _url.Display, generation!, position, read.Generation, read.Head);
+                    continue;
+                }
+
+                if (turn == RedisFeedTurn.WentBack)
+                {
+                    LogHistoryWentBack(_logger, _url.Display, read.Generation, position, read.Head, cursor.Position);
+                    continue;
                 }
             }
             catch (Exception e)
@@ -223,7 +237,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
                     LogFeedFailed(_logger, e);
                 }
 
-                // Woken early by a reconnection; resumes after `after`, so nothing appended meanwhile is missed.
+                // Woken early by a reconnection; resumes where the cursor stands, so nothing appended meanwhile is missed.
                 await WaitForNudgeAsync(RetryDelay(failures), cancellationToken).ConfigureAwait(false);
                 continue;
             }
@@ -233,7 +247,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
                 yield return stored;
             }
 
-            if (page.Count < FeedPageSize)
+            if (read.Entries.Length < FeedPageSize)
             {
                 await WaitForNudgeAsync(_options.SafetyPollInterval, cancellationToken).ConfigureAwait(false);
             }
@@ -287,23 +301,52 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         return (page, lastRead);
     }
 
+    /// <summary>One atomic read of the generation, the head and the entries after <paramref name="after"/> (null: the head).</summary>
+    private async Task<RedisFeedRead> ReadFeedAsync(IDatabase db, string? after)
+    {
+        RedisValue[] args = [after ?? "", FeedPageSize, StoreGeneration.New()];
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Feed, _keys, args).ConfigureAwait(false))!;
+        var rawEntries = (RedisResult[])result[3]!;
+        var entries = new StreamEntry[rawEntries.Length];
+        for (var i = 0; i < rawEntries.Length; i++)
+        {
+            var entry = (RedisResult[])rawEntries[i]!;
+            var fields = (RedisValue[])entry[1]!;
+            var values = new NameValueEntry[fields.Length / 2];
+            for (var f = 0; f < values.Length; f++)
+            {
+                values[f] = new NameValueEntry(fields[2 * f], fields[2 * f + 1]);
+            }
+
+            entries[i] = new StreamEntry((RedisValue)entry[0], values);
+        }
+
+        var head = long.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture);
+        return new RedisFeedRead((string)result[0]!, head, (string)result[2]!, entries, result[4].IsNull ? null : (string?)result[4]);
+    }
+
     private bool TryDecode(StreamEntry entry, [NotNullWhen(true)] out StoredUpdate? stored)
+    {
+        stored = TryDecode(entry);
+        return stored is not null;
+    }
+
+    /// <summary>The entry's update, or null for one Herald did not write or cannot read (reported once per node).</summary>
+    private StoredUpdate? TryDecode(StreamEntry entry)
     {
         try
         {
-            stored = RedisEntryCodec.Decode(entry);
-            return true;
+            return RedisEntryCodec.Decode(entry);
         }
         catch (FormatException e)
         {
-            stored = null;
             var entryId = entry.Id.ToString();
             if (_reportedEntries.Count < ReportedEntriesLimit && _reportedEntries.TryAdd(entryId, true))
             {
                 LogSkippedEntry(_logger, entryId, _url.Display, e);
             }
 
-            return false;
+            return null;
         }
     }
 
@@ -409,17 +452,23 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Reconnected to Redis at {Server}")]
     private static partial void LogReconnected(ILogger logger, string server);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Reading the live feed from Redis at {Server} after entry {EntryId}")]
-    private static partial void LogFeedStarted(ILogger logger, string server, string entryId);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Reading the live feed from Redis at {Server} (generation {Generation}) after position {Position}")]
+    private static partial void LogFeedStarted(ILogger logger, string server, string generation, long position);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "The live feed cannot read Redis; retrying with backoff, the node is not ready meanwhile")]
     private static partial void LogFeedFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "The live feed resumed after entry {EntryId}")]
-    private static partial void LogFeedResumed(ILogger logger, string entryId);
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "The live feed resumed after position {Position}")]
+    private static partial void LogFeedResumed(ILogger logger, long position);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Skipped stream entry {EntryId} in Redis at {Server}: Herald did not write it or cannot read it; the live feed and replay pass over it")]
     private static partial void LogSkippedEntry(ILogger logger, string entryId, string server, Exception exception);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "The history in Redis at {Server} was replaced (emptied by FLUSHALL or a restart without persistence, or another server): generation {OldGeneration} at position {OldPosition} became {Generation} at head {Head}. Updates of the old history not yet dispatched are gone; the live feed continues from position 0 of the new one")]
+    private static partial void LogHistoryReplaced(ILogger logger, string server, string oldGeneration, long oldPosition, string generation, long head);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "The history in Redis at {Server} went back (generation {Generation}): its head is {Head}, below position {OldPosition} already dispatched (a failover to a lagging replica, a restored backup?). Updates after the head are lost; the live feed continues after position {Position}, skipping what it already dispatched")]
+    private static partial void LogHistoryWentBack(ILogger logger, string server, string generation, long oldPosition, long head, long position);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Appended at position {Position} in Redis at {Server}: an entry Herald did not write held the next position, so positions jump after {Skipped}")]
     private static partial void LogAppendedAfterForeignEntry(ILogger logger, string server, long position, long skipped);

@@ -123,6 +123,25 @@ internal static class RedisScripts
         return redis.call('HGET', KEYS[3], 'generation')
         """;
 
+    /// <summary>
+    /// The live feed's read. ARGV: 1 the entry id to read after ('' for the head: "from now on"), 2 most entries,
+    /// 3 a new generation name (kept only when none exists, as in <see cref="Generation"/>).
+    /// Returns {generation, head position, the entry id read after, entries, the id field of the entry read after
+    /// (false when it is gone)}: one atomic answer, so the entries are known to belong to that generation, and a
+    /// reader can tell whether the entry it stands on is still the one it read.
+    /// </summary>
+    public const string Feed = Common + """
+        redis.call('HSETNX', KEYS[3], 'generation', ARGV[3])
+        local meta = redis.call('HMGET', KEYS[3], 'generation', 'last')
+        local head = meta[2] or '0'
+        local after = ARGV[1]
+        if after == '' then after = head .. '-0' end
+        local at = redis.call('XRANGE', KEYS[1], after, after)
+        local atId = false
+        if #at > 0 then atId = field(at[1][2], 'i') or '' end
+        return {meta[1], head, after, redis.call('XRANGE', KEYS[1], '(' .. after, '+', 'COUNT', tonumber(ARGV[2])), atId}
+        """;
+
     /// <summary>ARGV: 1 max count, 2 max bytes, 3 max age ms, 4 batch. Returns how many entries it removed.</summary>
     public const string Trim = Common + """
         return trim(now_ms(), tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))

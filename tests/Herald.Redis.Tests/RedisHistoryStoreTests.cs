@@ -1,6 +1,7 @@
 using Herald.Redis.Tests.Infrastructure;
 using Herald.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace Herald.Redis.Tests;
 
@@ -250,6 +251,45 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
         await WaitUntilReady(store);
     }
 
+    [Fact]
+    public async Task After_the_history_went_back_the_feed_delivers_updates_at_reused_positions_and_repeats_none()
+    {
+        var store = Open();
+        var fedFour = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var feed = StartFeed(store, 7, n => _ = n == 4 && fedFour.TrySetResult());
+        await WaitUntilReady(store);
+        await store.AppendAsync(Update("a1", "x"), default);
+        await store.AppendAsync(Update("a2", "x"), default);
+
+        // A snapshot of the history at position 2, restored later: a failover to a lagging replica, or a restored backup.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_redis.Port}");
+        var db = redis.GetDatabase();
+        RedisKey[] keys = ["herald:stream", "herald:ids", "herald:meta"];
+        var snapshot = new List<byte[]>();
+        foreach (var key in keys)
+        {
+            snapshot.Add((await db.KeyDumpAsync(key))!);
+        }
+
+        await store.AppendAsync(Update("a3", "x"), default);
+        await store.AppendAsync(Update("a4", "x"), default);
+        await fedFour.Task.WaitAsync(WaitLimit);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            await db.KeyDeleteAsync(keys[i]);
+            await db.KeyRestoreAsync(keys[i], snapshot[i]);
+        }
+
+        // Published after the history went back: positions 3 and 4 again, then 5. Two at once, so the head is already
+        // back at the feed's position when it next reads.
+        await Task.WhenAll(store.AppendAsync(Update("b3", "x"), default).AsTask(), store.AppendAsync(Update("b4", "x"), default).AsTask());
+        await store.AppendAsync(Update("b5", "x"), default);
+
+        var fed = (await feed.WaitAsync(WaitLimit)).Select(s => s.Update.Id).ToList();
+        Assert.Equal(["a1", "a2", "a3", "a4"], fed[..4]);
+        Assert.Equal(["b3", "b4", "b5"], fed[4..].Order());
+    }
+
     public async Task InitializeAsync() => _redis = await RedisServer.StartAsync();
 
     public async Task DisposeAsync()
@@ -294,13 +334,15 @@ public sealed class RedisHistoryStoreTests : IAsyncLifetime
         }
     }
 
-    private static Task<List<StoredUpdate>> StartFeed(RedisHistoryStore store, int count) => Task.Run(async () =>
+    /// <summary>Reads the feed until <paramref name="count"/> updates came; <paramref name="progress"/> hears each count as it is reached.</summary>
+    private static Task<List<StoredUpdate>> StartFeed(RedisHistoryStore store, int count, Action<int>? progress = null) => Task.Run(async () =>
     {
         var seen = new List<StoredUpdate>();
         using var limit = new CancellationTokenSource(WaitLimit);
         await foreach (var stored in store.ReadFeedAsync(limit.Token))
         {
             seen.Add(stored);
+            progress?.Invoke(seen.Count);
             if (seen.Count == count)
             {
                 break;
