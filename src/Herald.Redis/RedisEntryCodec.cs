@@ -6,15 +6,29 @@ using StackExchange.Redis;
 namespace Herald.Redis;
 
 /// <summary>
-/// One stream entry per update: field <c>i</c> the id, field <c>p</c> the content as compact JSON, field <c>t</c> the
-/// Redis server time it was stored (Unix ms, for age-based retention). The JSON is written
-/// deterministically (fixed field order, defaults omitted), so the append script detects "same content" by comparing strings.
+/// One stream entry per update. Format version 2 (field <c>v</c> = <c>2</c>, the codec that wrote it):
+/// <list type="bullet">
+/// <item><c>i</c> the id;</item>
+/// <item><c>p</c> the content and only the content — topics, data, type, retry, private — as compact JSON
+/// (<c>t</c>, <c>d</c>, <c>y</c>, <c>r</c>, <c>v</c>; defaults omitted);</item>
+/// <item><c>t</c> the Redis server time it was stored (Unix ms, for age-based retention);</item>
+/// <item><c>s</c> the bytes it counts against the byte limit (<see cref="HistoryLimits.SizeOf"/>).</item>
+/// </list>
+/// Idempotence compares the content field by field (the append script decodes both JSON objects), never the raw
+/// entry, so a later version adds fields (trace context, flags) beside <c>p</c>, or keys inside it, without making a
+/// retry a conflict; readers ignore fields they do not know. Version 1 entries (no <c>v</c>, no <c>s</c>) read the
+/// same; their bytes are counted as they were written (id and content lengths).
 /// </summary>
 internal static class RedisEntryCodec
 {
     public const string IdField = "i";
     public const string PayloadField = "p";
     public const string TimeField = "t";
+    public const string VersionField = "v";
+    public const string SizeField = "s";
+
+    /// <summary>The format this codec writes.</summary>
+    public const int Version = 2;
 
     public static string Encode(Update update)
     {
@@ -74,6 +88,11 @@ internal static class RedisEntryCodec
             else if (value.Name == TimeField)
             {
                 storedAt = value.Value.TryParse(out long ms) ? ms : throw new FormatException($"stream entry {entry.Id} has a time that is not a number");
+            }
+            else if (value.Name == VersionField && (!value.Value.TryParse(out int version) || version < 1))
+            {
+                // A later version is read by the fields this one knows: p keeps its meaning across versions.
+                throw new FormatException($"stream entry {entry.Id} names no format version Herald writes");
             }
         }
 

@@ -125,7 +125,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         RedisValue[] args =
         [
             id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
-            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(),
+            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
         ];
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
