@@ -81,7 +81,7 @@ public sealed class SqliteHubTests : IDisposable
     }
 
     [Fact]
-    public async Task A_batch_that_fails_unexpectedly_is_answered_503_and_the_next_publish_is_stored_and_delivered()
+    public async Task A_damaged_row_fails_only_the_batch_that_reads_it_and_replay_passes_over_it()
     {
         var path = _dir.File("history.db");
         await using (var hub = await TestHub.StartAsync(o => o.Store = "sqlite:" + path))
@@ -112,6 +112,10 @@ public sealed class SqliteHubTests : IDisposable
         using var next = await restarted.PostAsync([new("topic", "t"), new("data", "after"), new("id", "order-2")]).WaitAsync(WaitLimit);
         Assert.Equal((HttpStatusCode.OK, "order-2"), (next.StatusCode, await next.Content.ReadAsStringAsync()));
         Assert.Equal("after", (await stream.NextAsync()).Data);
+
+        // A replay passes over the damaged row instead of failing every client that resumes from before it.
+        await using var replay = await restarted.SubscribeAsync(["t"], lastEventId: "earliest");
+        Assert.Equal(["order-2"], (await replay.ReadUntilDataAsync("after")).Select(e => e.EventId));
     }
 
     public void Dispose() => _dir.Dispose();
