@@ -39,8 +39,8 @@ public class DispatchBenchmarks
         var options = Options.Create(new HeraldOptions { JwtKey = "benchmark-secret-key-that-is-long-enough-for-hs256" });
         var authorizer = new Authorizer(new StaticOptionsMonitor<HeraldOptions>(options.Value), selectors, TimeProvider.System, new HeraldMetrics(new NoMeterFactory()), NullLogger<Authorizer>.Instance);
         var store = new MemoryHistoryStore(HistoryLimits.MemoryDefaults, TimeProvider.System);
-        var index = new SubscriberIndex(selectors);
-        _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), NullLogger<Dispatcher>.Instance);
+        var index = new SubscriberIndex();
+        _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), TimeProvider.System, NullLogger<Dispatcher>.Instance);
 
         // Each subscriber has its own claims, as each token does, granting the topic through a shared template.
         _subscribers = new Subscriber[Subscribers];

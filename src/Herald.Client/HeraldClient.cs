@@ -227,7 +227,8 @@ public sealed class HeraldClient
             }
         }
 
-        if (lastEventId is not null
+        // Asking for "earliest" and being answered "earliest" is the caller getting what it asked for, not a gap.
+        if (lastEventId is not (null or Earliest)
             && response.Headers.TryGetValues(LastEventIdHeader, out var echoed)
             && echoed.FirstOrDefault() == Earliest)
         {

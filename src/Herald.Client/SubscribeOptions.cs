@@ -5,7 +5,8 @@ public sealed class SubscribeOptions
 {
     /// <summary>
     /// The hub could not resume from the last id (it answered <c>Last-Event-ID: earliest</c>): updates may have been
-    /// missed, and the caller should refetch its state. The argument is the id the client asked to resume from.
+    /// missed, and the caller should refetch its state. The argument is the id the client asked to resume from; never
+    /// called for <c>earliest</c>, which asks for everything the hub still has.
     /// </summary>
     public Action<string>? OnGap { get; init; }
 

@@ -8,7 +8,10 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class HeraldEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c> long-polls.</summary>
+    /// <summary>
+    /// Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c>
+    /// long-polls; <c>GET {pattern}/stats</c> answers the health report.
+    /// </summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
         var group = endpoints.MapGroup(pattern);
@@ -16,6 +19,7 @@ public static class HeraldEndpointRouteBuilderExtensions
             context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald subscribe");
         group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
+        group.MapGet("/stats", static (HttpContext context) => context.RequestServices.GetRequiredService<StatsEndpoint>().HandleAsync(context)).WithDisplayName("Herald stats");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");

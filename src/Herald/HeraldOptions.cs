@@ -20,6 +20,36 @@ public sealed class HeraldOptions
     /// <summary>1,000 selectors or topics per request, as Mercure: enough for real use, small enough to bound matching work.</summary>
     public const int DefaultMaxTopics = 1000;
 
+    /// <summary>
+    /// 2,048: topics are IRIs, and URLs longer than about 2 KB already break in proxies and browsers; every template
+    /// match costs up to the topic's length, so the bound bounds dispatch work.
+    /// </summary>
+    public const int DefaultMaxTopicLength = 2048;
+
+    /// <summary>512: real templates (<c>https://example.com/users/{id}/books/{book}</c>) are a few dozen characters.</summary>
+    public const int DefaultMaxTemplateLength = 512;
+
+    /// <summary>8: real templates have one to three expressions; matching work grows with each one.</summary>
+    public const int DefaultMaxTemplateExpressions = 8;
+
+    /// <summary>16: a page subscribes to a few patterns; each template is tried on every update whose topic starts with its prefix.</summary>
+    public const int DefaultMaxTemplatesPerSubscription = 16;
+
+    /// <summary>
+    /// 32 distinct templates per address: a browser's tabs share a handful, while one client minting thousands of
+    /// distinct templates is the attack that made every delivery slow.
+    /// </summary>
+    public const int DefaultMaxTemplatesPerIp = 32;
+
+    /// <summary>
+    /// 10,000 distinct templates hub-wide: far more than the patterns of a real deployment (the selector cache's size),
+    /// and a ceiling on what many addresses together can make every update try.
+    /// </summary>
+    public const int DefaultMaxTemplates = 10_000;
+
+    /// <summary>100: a user's tabs and devices; one leaked token cannot hold thousands of streams.</summary>
+    public const int DefaultMaxConnectionsPerSubject = 100;
+
     /// <summary>1,000 queued updates per subscriber: a client that far behind is better served by resuming with Last-Event-ID.</summary>
     public const int DefaultSubscriberQueueLength = 1000;
 
@@ -95,6 +125,9 @@ public sealed class HeraldOptions
     /// <summary>JWT algorithms the HMAC secrets without an explicit algorithm accept; <c>none</c> never is.</summary>
     public string[] JwtAlgorithms { get; set; } = ["HS256", "HS384", "HS512"];
 
+    /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
+    public bool PublicStats { get; set; }
+
     /// <summary>Let subscribers without a token receive public updates.</summary>
     public bool Anonymous { get; set; }
 
@@ -120,6 +153,27 @@ public sealed class HeraldOptions
 
     /// <summary>Most topic selectors a subscriber may ask for, and most topics one update may carry.</summary>
     public int MaxTopics { get; set; } = DefaultMaxTopics;
+
+    /// <summary>Longest topic an update may carry and longest selector a subscriber may ask for (characters).</summary>
+    public int MaxTopicLength { get; set; } = DefaultMaxTopicLength;
+
+    /// <summary>Most characters of one URI template selector; longer ones are refused with 400.</summary>
+    public int MaxTemplateLength { get; set; } = DefaultMaxTemplateLength;
+
+    /// <summary>Most <c>{…}</c> expressions in one URI template selector; more are refused with 400.</summary>
+    public int MaxTemplateExpressions { get; set; } = DefaultMaxTemplateExpressions;
+
+    /// <summary>Most URI template selectors in one subscription (exact selectors count only against <see cref="MaxTopics"/>).</summary>
+    public int MaxTemplatesPerSubscription { get; set; } = DefaultMaxTemplatesPerSubscription;
+
+    /// <summary>Most distinct URI templates the open subscriptions of one client address hold; 0 is unlimited.</summary>
+    public int MaxTemplatesPerIp { get; set; } = DefaultMaxTemplatesPerIp;
+
+    /// <summary>Most distinct URI templates all open subscriptions hold together; 0 is unlimited.</summary>
+    public int MaxTemplates { get; set; } = DefaultMaxTemplates;
+
+    /// <summary>Most open streams and polls per token subject (<c>sub</c>); 0 is unlimited. Tokens without <c>sub</c> are not counted.</summary>
+    public int MaxConnectionsPerSubject { get; set; } = DefaultMaxConnectionsPerSubject;
 
     public int SubscriberQueueLength { get; set; } = DefaultSubscriberQueueLength;
 

@@ -87,6 +87,16 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("MaxRequestBodySize must be positive");
         }
 
+        if (options.MaxTopicLength <= 0 || options.MaxTemplateLength <= 0 || options.MaxTemplateExpressions <= 0 || options.MaxTemplatesPerSubscription < 0)
+        {
+            failures.Add("MaxTopicLength, MaxTemplateLength and MaxTemplateExpressions must be positive, MaxTemplatesPerSubscription zero or positive");
+        }
+
+        if (options.MaxTemplatesPerIp < 0 || options.MaxTemplates < 0 || options.MaxConnectionsPerSubject < 0)
+        {
+            failures.Add("MaxTemplatesPerIp, MaxTemplates and MaxConnectionsPerSubject must be zero (unlimited) or positive");
+        }
+
         if (options.MaxTopics <= 0)
         {
             failures.Add("MaxTopics must be positive");

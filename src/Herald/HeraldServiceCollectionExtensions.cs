@@ -34,7 +34,9 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<HeraldPublisher>();
         services.TryAddSingleton<Herald.IHeraldPublisher>(sp => sp.GetRequiredService<HeraldPublisher>());
         services.TryAddSingleton<ConnectionLimiter>();
-        services.TryAddSingleton<SubscriptionAdmission>();
+        services.TryAddSingleton<SubscriptionQuotas>();
+        services.TryAddSingleton<SubscriptionGate>();
+        services.TryAddSingleton<HistoryReader>();
         services.TryAddSingleton<HeraldCors>();
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
@@ -50,6 +52,10 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<PollEndpoint>();
         services.TryAddSingleton<Dispatcher>();
+        services.TryAddSingleton<Herald.Observability.HubStatistics>();
+        services.TryAddSingleton<Herald.Observability.StatsReport>();
+        services.TryAddSingleton<StatsEndpoint>();
+        services.AddHostedService<Herald.Observability.StatsBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<GracefulShutdown>();

@@ -60,6 +60,16 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(3, lines[0].Trim().Split('.').Length);
     }
 
+    [Fact]
+    public async Task Herald_token_without_a_grant_warns_that_it_only_receives_public_updates()
+    {
+        var (exitCode, stdout, stderr) = await HeraldProcess.RunAsync(["token", "--key", HeraldProcess.Key], _directory.Path);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal(3, stdout.Trim().Split('.').Length);
+        Assert.StartsWith("herald: token: warning: no --publish or --subscribe", stderr);
+    }
+
     [Theory]
     [InlineData("serve", "--publisher-key", "RS256:@missing.pem")]
     [InlineData("serve", "--cors-origins", "*", "--jwt-key", HeraldProcess.Key)]
@@ -101,15 +111,19 @@ public sealed class AccessTests : IAsyncLifetime
         var curl = await process.WaitForLineAsync(l => l.Contains("Authorization: Bearer", StringComparison.Ordinal));
         var token = curl.Split("Bearer ")[1].Split('\'')[0];
         await process.WaitForLineAsync(l => l.Contains("new EventSource", StringComparison.Ordinal));
+        var key = process.Stdout.Split('\n').Single(l => l.StartsWith("KEY='", StringComparison.Ordinal))["KEY='".Length..].TrimEnd().TrimEnd('\'');
+        var minted = await TokenAsync("--key", key, "--publish", "*");
 
         await using var anonymous = await SseStream.OpenAsync(Client(baseAddress), HubPath, [Topic], null, null);
         using var published = await PublishAsync(baseAddress, token);
+        using var publishedWithKey = await PublishAsync(baseAddress, minted);
         var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri(baseAddress, HubPath));
         preflight.Headers.Add("Origin", "http://localhost:5173");
         preflight.Headers.Add("Access-Control-Request-Method", "GET");
         using var cors = await _client.SendAsync(preflight);
 
         Assert.Equal(HttpStatusCode.OK, published.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, publishedWithKey.StatusCode);
         Assert.Equal("hello", (await anonymous.NextAsync()).Data);
         Assert.Equal(HttpStatusCode.NoContent, cors.StatusCode);
         Assert.Equal("http://localhost:5173", cors.Headers.GetValues("Access-Control-Allow-Origin").Single());

@@ -99,6 +99,44 @@ public sealed partial class BenchTests : IAsyncLifetime
         Assert.StartsWith("herald: bench: --hub is required", noHub.Stderr);
     }
 
+    [Fact]
+    public async Task No_subscriber_connecting_stops_the_run_before_publishing_and_exits_1()
+    {
+        var json = Path.Combine(_directory.Path, "run.json");
+
+        // No token for a hub that needs one: every subscriber is refused. 1,000 publishes at 10/s would take 100 s.
+        var (exitCode, stdout, stderr) = await HeraldProcess.RunAsync(
+            ["bench", "--hub", HubUrl, "--subscribers", "5", "--messages", "1000", "--rate", "10", "--json", json], _directory.Path);
+
+        Assert.True(exitCode == 1, stderr + stdout);
+        Assert.Equal("herald: bench: no subscriber could connect (HTTP 401: 5): nothing was measured", stderr.Trim());
+        var run = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(0, run.GetProperty("publishes").GetProperty("attempted").GetInt32());
+        Assert.StartsWith("no subscriber could connect", run.GetProperty("stoppedEarly").GetString());
+    }
+
+    [Fact]
+    public async Task No_publish_accepted_stops_publishing_and_exits_1()
+    {
+        var json = Path.Combine(_directory.Path, "run.json");
+
+        // A subscribe-only token: subscribers connect, every publish is refused.
+        var (exitCode, stdout, stderr) = await HeraldProcess.RunAsync(
+            [
+                "bench", "--hub", HubUrl, "--token", Herald.Tests.Infrastructure.Tokens.Create(HeraldProcess.Key, subscribe: ["*"]),
+                "--subscribers", "5", "--messages", "1000", "--rate", "100", "--json", json,
+            ],
+            _directory.Path);
+
+        Assert.True(exitCode == 1, stderr + stdout);
+        Assert.StartsWith("herald: bench: no publish was accepted (HTTP 403: ", stderr.Trim());
+        var publishes = JsonDocument.Parse(File.ReadAllText(json)).RootElement.GetProperty("publishes");
+        Assert.Equal(0, publishes.GetProperty("accepted").GetInt32());
+        Assert.InRange(publishes.GetProperty("attempted").GetInt32(), 1, 100);
+    }
+
+    private string HubUrl => new Uri(_baseAddress, "/.well-known/mercure").ToString();
+
     private Task<(int ExitCode, string Stdout, string Stderr)> BenchAsync(string json, string? html) =>
         HeraldProcess.RunAsync(
             [

@@ -34,6 +34,35 @@ public sealed class ClientCommandTests : IAsyncLifetime
         Assert.Equal(("book-1", "first"), (first.RootElement.GetProperty("id").GetString(), first.RootElement.GetProperty("data").GetString()));
         using var privateUpdate = JsonDocument.Parse(second);
         Assert.Equal(("note", "second\nfrom a file"), (privateUpdate.RootElement.GetProperty("type").GetString(), privateUpdate.RootElement.GetProperty("data").GetString()));
+
+        // Asked for everything from the start: nothing was missed, so nothing is said about it.
+        subscriber.Terminate();
+        await subscriber.WaitForExitAsync();
+        Assert.DoesNotContain("missed", subscriber.Stderr);
+    }
+
+    [Fact]
+    public async Task Json_lines_keep_quotes_readable_and_standard_input_loses_its_final_newline_unless_asked()
+    {
+        var (hub, baseAddress) = await HeraldProcess.ServeAsync(["--jwt-key", HeraldProcess.Key, "--store", "memory"], _directory.Path);
+        _processes.Add(hub);
+        var hubUrl = new Uri(baseAddress, "/.well-known/mercure").ToString();
+        string[] publish = ["publish", "--hub", hubUrl, "--topic", Topic, "--data", "-", "--key", HeraldProcess.Key];
+
+        var (code, id, stderr) = await HeraldProcess.RunAsync([.. publish, "--id", "echoed"], _directory.Path, standardInput: "{\"title\":\"Dune\"}\n");
+        Assert.True(code == 0, stderr);
+        Assert.Equal("echoed", id.Trim());
+        (code, _, stderr) = await HeraldProcess.RunAsync([.. publish, "--id", "kept", "--keep-newline"], _directory.Path, standardInput: "kept\n");
+        Assert.True(code == 0, stderr);
+        var subscriber = HeraldProcess.Start(["subscribe", "--hub", hubUrl, "--topic", Topic, "--last-event-id", "earliest", "--json", "--key", HeraldProcess.Key], _directory.Path);
+        _processes.Add(subscriber);
+        var echoed = await subscriber.WaitForLineAsync(l => l.Contains("\"echoed\"", StringComparison.Ordinal));
+        var kept = await subscriber.WaitForLineAsync(l => l.Contains("\"kept\"", StringComparison.Ordinal));
+
+        Assert.Contains("""
+            "data":"{\"title\":\"Dune\"}"
+            """, echoed);
+        Assert.Equal("kept\n", JsonDocument.Parse(kept).RootElement.GetProperty("data").GetString());
     }
 
     [Fact]

@@ -21,19 +21,61 @@ public sealed class ErrorTests : IDisposable
         await AssertUsageErrorAsync(args, null);
     }
 
-    [Fact]
-    public async Task A_bad_environment_value_is_exit_code_2()
+    /// <summary>TimeSpan reads a bare 3 as three days: every duration flag refuses it and shows the fix.</summary>
+    [Theory]
+    [InlineData("serve", "--heartbeat", "3")]
+    [InlineData("serve", "--history-max-age", "3")]
+    [InlineData("token", "--key", HeraldProcess.Key, "--publish", "*", "--ttl", "3")]
+    [InlineData("probe", "http://127.0.0.1:9/.well-known/mercure?topic=x", "--duration", "3")]
+    [InlineData("probe", "http://127.0.0.1:9/.well-known/mercure?topic=x", "--expect-heartbeat", "3")]
+    [InlineData("bench", "--hub", "http://127.0.0.1:9/.well-known/mercure", "--duration", "3")]
+    [InlineData("bench", "--hub", "http://127.0.0.1:9/.well-known/mercure", "--drain", "3")]
+    public async Task A_duration_without_a_unit_is_refused_with_the_fix(params string[] args)
     {
-        var message = await AssertUsageErrorAsync(["serve"], new Dictionary<string, string> { ["HERALD_HEARTBEAT"] = "abc" });
-        Assert.Contains("HERALD_", message);
-        Assert.Contains("Heartbeat", message);
+        var message = await AssertUsageErrorAsync(args, null);
+
+        Assert.Contains($"{args[^2]}: \"3\" has no unit: write 3s", message);
     }
 
     [Fact]
-    public async Task Malformed_herald_json_is_exit_code_2()
+    public async Task A_bad_environment_value_names_the_variable()
+    {
+        var message = await AssertUsageErrorAsync(["serve"], new Dictionary<string, string> { ["HERALD_HEARTBEAT"] = "abc" });
+        Assert.Contains("HERALD_HEARTBEAT: \"abc\" is not a duration", message);
+    }
+
+    [Fact]
+    public async Task A_duration_without_a_unit_in_the_environment_is_refused_with_the_fix()
+    {
+        var message = await AssertUsageErrorAsync(["serve"], new Dictionary<string, string> { ["HERALD_HEARTBEAT"] = "3" });
+        Assert.Contains("HERALD_HEARTBEAT: \"3\" has no unit: write 3s", message);
+    }
+
+    [Fact]
+    public async Task A_duration_without_a_unit_in_herald_json_names_the_file_and_key()
+    {
+        _directory.Write("herald.json", """{ "Herald": { "Heartbeat": "3" } }""");
+        var message = await AssertUsageErrorAsync(["serve"], null);
+        Assert.Contains("herald.json: Herald:Heartbeat: \"3\" has no unit: write 3s", message);
+    }
+
+    [Fact]
+    public async Task Malformed_herald_json_names_the_file()
     {
         _directory.Write("herald.json", "{ \"Herald\": ");
-        await AssertUsageErrorAsync(["serve"], null);
+        var message = await AssertUsageErrorAsync(["serve"], null);
+        Assert.StartsWith("herald: herald.json is not valid JSON: ", message);
+    }
+
+    [Theory]
+    [InlineData("herald.json", """{ "Herald": { "Hearbeat": "5s" } }""", "herald.json: Herald:Hearbeat: unknown setting")]
+    [InlineData("appsettings.json", """{ "Herald": { "JwtKeys": [ { "Key": "k", "Kid": "1" } ] } }""", "appsettings.json: Herald:JwtKeys:0:Kid: unknown setting")]
+    [InlineData("herald.json", """{ "Herald": { "Redis": { "Timeout": "5s" } } }""", "herald.json: Herald:Redis:Timeout: unknown setting")]
+    public async Task An_unknown_key_in_a_file_names_the_file_and_key(string file, string json, string expected)
+    {
+        _directory.Write(file, json);
+        var message = await AssertUsageErrorAsync(["serve"], null);
+        Assert.Contains(expected, message);
     }
 
     [Fact]
@@ -45,6 +87,17 @@ public sealed class ErrorTests : IDisposable
 
         var message = await AssertUsageErrorAsync(["serve", "--anonymous", "--listen", $"127.0.0.1:{port}"], null);
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), message);
+    }
+
+    [Fact]
+    public async Task A_store_not_understood_lists_every_scheme_redis_included()
+    {
+        var message = await AssertUsageErrorAsync(["serve", "--anonymous", "--store", "redis:/localhost"], null);
+
+        Assert.Contains("\"memory\"", message);
+        Assert.Contains("\"sqlite:PATH\"", message);
+        Assert.Contains("\"redis://[user:pass@]HOST[:PORT][/DB][?prefix=P]\"", message);
+        Assert.Contains("\"rediss://…\"", message);
     }
 
     public void Dispose() => _directory.Dispose();

@@ -84,8 +84,9 @@ public sealed class ProbeTests(BrokenEndpoints endpoints) : IClassFixture<Broken
         var hub = new Uri(baseAddress, HubPath).ToString();
         var publishToken = Tokens.Create(HeraldProcess.Key, publish: ["*"]);
 
+        // As the README has it: the topic in the URL is where the marker goes.
         var (exitCode, report) = await ProbeAsync(
-            hub, "--topic", Topic, "--duration", "3s", "--expect-heartbeat", "1s", "--attempts", "3",
+            hub + "?topic=" + Uri.EscapeDataString(Topic), "--duration", "3s", "--expect-heartbeat", "1s", "--attempts", "3",
             "--publish-url", hub, "--publish-token", publishToken);
 
         Assert.True(exitCode == 0, report.ToString());
@@ -128,6 +129,40 @@ public sealed class ProbeTests(BrokenEndpoints endpoints) : IClassFixture<Broken
         Assert.Contains("Verdict: problem: stream closed early", stdout);
         Assert.Equal(2, usageExit);
         Assert.StartsWith("herald: probe: URL", stderr);
+    }
+
+    [Fact]
+    public async Task Piped_output_is_not_wrapped_or_truncated_and_shows_no_progress()
+    {
+        var (exitCode, stdout, _) = await HeraldProcess.RunAsync(["probe", endpoints.Url("/closes"), "--duration", ShortWindow], _directory.Path);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("│ comments │", stdout);
+        Assert.Contains("  fix: Keep the response open (no request timeout on the route; proxy read timeouts above the heartbeat interval).\n", stdout);
+        Assert.DoesNotContain("streams open", stdout);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_a_live_line_shows_the_streams_and_events_while_it_listens()
+    {
+        // Longer than the other windows: the line is redrawn every 250 ms, and a loaded machine may be slow to connect.
+        var (exitCode, output) = await Pty.RunAsync(["probe", endpoints.Url("/silent"), "--duration", "3s"], _directory.Path);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("1/1 streams open, 1 events, 0 comments, ", output);
+        Assert.Contains("Verdict: healthy", output);
+    }
+
+    [Fact]
+    public async Task Publish_url_without_any_topic_is_bad_usage()
+    {
+        var hub = endpoints.Url(HubPath);
+
+        var (exitCode, stdout, stderr) = await HeraldProcess.RunAsync(["probe", hub, "--publish-url", hub], _directory.Path);
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Equal("herald: probe: --publish-url needs a topic to publish the marker to: add ?topic= to the URL or --topic", stderr.Trim());
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

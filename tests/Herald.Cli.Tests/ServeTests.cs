@@ -76,10 +76,18 @@ public sealed class ServeTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
     }
 
-    [Fact]
-    public async Task Heartbeat_from_the_environment_reaches_open_streams()
+    [Theory]
+    [InlineData("00:00:00.200", false)]
+    [InlineData("200ms", false)]
+    [InlineData("200ms", true)]
+    public async Task Heartbeat_from_the_environment_or_herald_json_reaches_open_streams(string heartbeat, bool inFile)
     {
-        var baseAddress = await ServeAsync(["--anonymous"], new Dictionary<string, string> { ["HERALD_HEARTBEAT"] = "00:00:00.200" });
+        if (inFile)
+        {
+            _directory.Write("herald.json", $$"""{ "Herald": { "Heartbeat": "{{heartbeat}}" } }""");
+        }
+
+        var baseAddress = await ServeAsync(["--anonymous"], inFile ? null : new Dictionary<string, string> { ["HERALD_HEARTBEAT"] = heartbeat });
 
         await using var stream = await SseStream.OpenAsync(Client(baseAddress), HubPath, [Topic], null, null);
 

@@ -207,6 +207,11 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
           this.safely(() => this.options.onGap?.());
         }
       },
+      onCursor: (cursor) => {
+        if (!this.closer.signal.aborted) {
+          this._lastEventId = cursor;
+        }
+      },
       onHealthy: () => {
         this.attempt.delivered = true;
         this.backoff.reset();

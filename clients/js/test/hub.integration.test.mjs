@@ -55,7 +55,12 @@ for (const { transport, auth } of transports) {
     assert.deepEqual(client.data(), ['one', 'two\nlines', 'three']);
     assert.deepEqual(client.seen.updates.map((u) => u.type), ['message', 'progress', 'message']);
     assert.equal(client.sub.status, transport === 'poll' ? 'polling' : 'open');
-    assert.equal(client.sub.lastEventId, client.seen.updates[2].id);
+    // Streams resume from the last update's id; polls from the hub's cursor, which also moves past updates not shown.
+    if (transport === 'poll') {
+      assert.match(client.sub.lastEventId, /^herald-cursor:/);
+    } else {
+      assert.equal(client.sub.lastEventId, client.seen.updates[2].id);
+    }
   });
 
   test(`${transport}: a hub restart mid-stream loses and repeats nothing`, async (t) => {
@@ -82,6 +87,31 @@ for (const { transport, auth } of transports) {
     assert.equal(new Set(client.seen.updates.map((u) => u.id)).size, 15);
   });
 }
+
+test('poll: updates published only between polls are each received once, in order', { timeout: 120_000 }, async (t) => {
+  const port = await freePort();
+  const hub = await Hub.start(t, { port, cwd: tempDir(t), args: ['--store', 'memory'] });
+  const total = 1000;
+  const expected = [];
+  // Publishes once each poll has answered and before the client asks again: no poll is outstanding meanwhile.
+  const publishingFetch = async (url, init) => {
+    const response = await fetch(url, init);
+    if (!String(url).includes('/poll') || expected.length >= total) {
+      return response;
+    }
+    const body = await response.text();
+    const n = expected.length;
+    expected.push(await hub.publish('t', `u${n}`, n % 7 === 3 ? { isPrivate: true } : {}));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+  // Granted 'other' only: every 7th update is private and never shown, yet the cursor must move past it.
+  const client = follow(t, hub.url, { topics: ['t'], transport: 'poll', token: subscriberToken(['other']), pollTimeoutSeconds: 0, fetch: publishingFetch });
+  const visible = () => expected.filter((_, n) => n % 7 !== 3);
+  await client.until(() => expected.length >= total && client.seen.updates.length >= visible().length, `${total} publishes and every visible one received (got ${client.seen.updates.length})`);
+
+  assert.deepEqual(client.seen.updates.map((u) => u.id), visible());
+  assert.equal(client.seen.gaps, 0);
+});
 
 for (const transport of ['fetch', 'poll']) {
   test(`${transport}: onGap when retention dropped the resume point, then what is retained arrives`, async (t) => {

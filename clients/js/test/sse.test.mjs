@@ -29,6 +29,27 @@ test('CR alone and LF alone are line endings too', () => {
   assert.deepEqual(events.map((e) => e.data), ['a', 'b']);
 });
 
+test('a CR ending a chunk ends the line at once: the event is dispatched while the stream stays open', () => {
+  const events = [];
+  const decoder = createSseDecoder({ onEvent: (e) => events.push(e.data) });
+  const encoder = new TextEncoder();
+
+  decoder.push(encoder.encode('data: a\r\r'));
+  assert.deepEqual(events, ['a']);
+
+  // A LF after that CR is the same line ending, not another (empty) line; then the next event, CR-only again.
+  decoder.push(encoder.encode('\ndata: b\r'));
+  decoder.push(encoder.encode('\ndata: c\r'));
+  decoder.push(encoder.encode('\r'));
+  assert.deepEqual(events, ['a', 'b\nc']);
+
+  // A LF alone in its chunk completes the CRLF before it; the next LF is a line of its own.
+  decoder.push(encoder.encode('data: d\r'));
+  decoder.push(encoder.encode('\n'));
+  decoder.push(encoder.encode('\n'));
+  assert.deepEqual(events, ['a', 'b\nc', 'd']);
+});
+
 test('a leading BOM is dropped, even split across chunks', () => {
   assert.deepEqual(decode([[0xef, 0xbb, 0xbf], 'data: x\n\n']).events.map((e) => e.data), ['x']);
   assert.deepEqual(decode([[0xef], [0xbb, 0xbf, 0x64], 'ata: y\n\n']).events.map((e) => e.data), ['y']);

@@ -24,6 +24,9 @@ internal sealed record BenchOptions
     /// <summary>Every delivery is one bit per subscriber and message; this caps that at 256 MiB.</summary>
     public const long MaxTrackedDeliveries = 2L << 30;
 
+    /// <summary>This many refused with none accepted is a wrong token or URL, not load: publishing stops.</summary>
+    public const int FailedPublishesBeforeGivingUp = 10;
+
     /// <summary>After the last publish, wait this long for stragglers before counting them missing.</summary>
     public static readonly TimeSpan DefaultDrain = TimeSpan.FromSeconds(10);
 

@@ -8,6 +8,11 @@ internal static class BenchReport
     public static void Render(BenchResult r, IAnsiConsole console)
     {
         var table = new Table().Title($"herald bench {Markup.Escape(r.Hub)}" + (r.Interrupted ? " [yellow](interrupted)[/]" : "")).AddColumns("", "");
+        if (r.StoppedEarly is { } reason)
+        {
+            table.AddRow("[red]stopped early[/]", $"[red]{Markup.Escape(reason)}: nothing was measured[/]");
+        }
+
         var s = r.Settings;
         table.AddRow("load", $"{s.Subscribers:N0} subscribers, {s.Topics} topic(s), {s.Messages:N0} publishes at {s.Rate:0.##}/s, {s.PayloadBytes} B");
         var c = r.Connections;

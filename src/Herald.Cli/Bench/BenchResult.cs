@@ -16,6 +16,9 @@ internal sealed class BenchResult
 
     public bool Interrupted { get; set; }
 
+    /// <summary>Why the run stopped before publishing or draining: nothing could be measured. Null for a complete run.</summary>
+    public string? StoppedEarly { get; set; }
+
     public BenchSettings Settings { get; set; } = new();
 
     public MachineInfo Machine { get; set; } = new();

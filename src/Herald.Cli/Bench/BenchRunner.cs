@@ -94,10 +94,23 @@ internal static class BenchRunner
                 await generator.ConnectAllAsync(cancel).ConfigureAwait(false);
                 result.Phases.ConnectSeconds = clock.Elapsed.TotalSeconds;
                 rssAfterConnect = sampler.ServerRss();
+                if (generator.Established == 0)
+                {
+                    // Publishing to nobody measures nothing, and a long run would only hide the mistake.
+                    result.StoppedEarly = $"no subscriber could connect ({generator.ConnectFailureReasons})";
+                    return;
+                }
+
                 phase = "publishing";
                 var publishStart = clock.Elapsed;
                 await generator.PublishAllAsync(cancel).ConfigureAwait(false);
                 result.Phases.PublishSeconds = (clock.Elapsed - publishStart).TotalSeconds;
+                if (generator.Accepted == 0)
+                {
+                    result.StoppedEarly = $"no publish was accepted ({generator.PublishFailureReasons})";
+                    return;
+                }
+
                 phase = "draining";
                 var drainStart = clock.Elapsed;
                 using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancel);

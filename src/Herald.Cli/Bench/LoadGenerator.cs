@@ -67,6 +67,14 @@ internal sealed class LoadGenerator : IDisposable
 
     public int Accepted => Volatile.Read(ref _accepteds);
 
+    public int FailedPublishes => _publishFailures.Values.Sum();
+
+    /// <summary>Why subscribers failed to connect, most common first: <c>HTTP 401: 5</c>.</summary>
+    public string ConnectFailureReasons => Reasons(_connectFailures);
+
+    /// <summary>Why publishes failed, most common first.</summary>
+    public string PublishFailureReasons => Reasons(_publishFailures);
+
     /// <summary>Deliveries expected so far: accepted publishes × established subscribers of the topic.</summary>
     public long ExpectedSoFar { get; private set; }
 
@@ -95,7 +103,10 @@ internal sealed class LoadGenerator : IDisposable
         await Task.WhenAll(ready).WaitAsync(cancel).ConfigureAwait(false);
     }
 
-    /// <summary>Publishes every message at the rate, at most <see cref="BenchOptions.MaxInFlightPublishes"/> at once.</summary>
+    /// <summary>
+    /// Publishes every message at the rate, at most <see cref="BenchOptions.MaxInFlightPublishes"/> at once; gives up
+    /// after <see cref="BenchOptions.FailedPublishesBeforeGivingUp"/> failures if none was accepted.
+    /// </summary>
     public async Task PublishAllAsync(CancellationToken cancel)
     {
         using var slots = new SemaphoreSlim(BenchOptions.MaxInFlightPublishes);
@@ -112,6 +123,12 @@ internal sealed class LoadGenerator : IDisposable
                 }
 
                 await slots.WaitAsync(cancel).ConfigureAwait(false);
+                if (Accepted == 0 && FailedPublishes >= BenchOptions.FailedPublishesBeforeGivingUp)
+                {
+                    slots.Release();
+                    break;
+                }
+
                 inFlight.Add(PublishOneAsync(seq, slots, cancel));
             }
         }
@@ -152,7 +169,7 @@ internal sealed class LoadGenerator : IDisposable
         {
             Attempted = (int)Published,
             Accepted = Accepted,
-            Failed = _publishFailures.Values.Sum(),
+            Failed = FailedPublishes,
             FailedByReason = new(_publishFailures),
             ActualRate = publishSeconds > 0 ? Accepted / publishSeconds : 0,
         };
@@ -357,6 +374,9 @@ internal sealed class LoadGenerator : IDisposable
             slots.Release();
         }
     }
+
+    private static string Reasons(ConcurrentDictionary<string, int> reasons) =>
+        string.Join(", ", reasons.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key}: {kv.Value}"));
 
     private static string Reason(Exception e)
     {

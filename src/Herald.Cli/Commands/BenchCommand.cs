@@ -10,6 +10,9 @@ namespace Herald.Cli.Commands;
 /// <summary><c>herald bench</c>: load-tests a hub and reports honest figures; <c>herald bench compare</c> sets runs side by side.</summary>
 internal static class BenchCommand
 {
+    /// <summary>Exit code of a run that measured nothing: no subscriber connected, or no publish was accepted.</summary>
+    public const int NothingMeasured = 1;
+
     /// <summary>Source ranges longer than this are a typo, not a plan.</summary>
     public const int MaxSourceIps = 256;
 
@@ -74,8 +77,7 @@ internal static class BenchCommand
         });
         try
         {
-            var live = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
-            var result = await BenchRunner.RunAsync(options, live, interrupt.Token);
+            var result = await BenchRunner.RunAsync(options, Terminal.IsInteractive, interrupt.Token);
             BenchReport.Render(result, AnsiConsole.Console);
             if (parseResult.GetValue(Json) is { } json)
             {
@@ -87,7 +89,7 @@ internal static class BenchCommand
                 await File.WriteAllTextAsync(html, HtmlReport.Render(result));
             }
 
-            return Cli.Ok;
+            return result.StoppedEarly is { } reason ? Cli.Fail($"bench: {reason}: nothing was measured", NothingMeasured) : Cli.Ok;
         }
         finally
         {

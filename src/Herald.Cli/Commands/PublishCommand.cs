@@ -9,6 +9,7 @@ internal static class PublishCommand
     private static readonly Option<Uri> Hub = ClientOptions.Hub();
     private static readonly Option<string[]> Topic = ClientOptions.Topic("topic of the update (repeatable: the first is canonical, the others alternates)");
     private static readonly Option<string> Data = new("--data") { Description = "the payload: text, @FILE to read a file, or - for standard input", Required = true };
+    private static readonly Option<bool> KeepNewline = new("--keep-newline") { Description = "with --data -, keep the input's final newline [default: dropped, as $(…) does]" };
     private static readonly Option<bool> Private = new("--private") { Description = "deliver only to subscribers whose token grants a topic" };
     private static readonly Option<string?> Id = new("--id") { Description = "the update's id (makes retries safe) [default: assigned by the hub]" };
     private static readonly Option<string?> Type = new("--type") { Description = "the SSE event type" };
@@ -17,7 +18,7 @@ internal static class PublishCommand
 
     public static Command Create()
     {
-        var command = new Command("publish", "Publish one update; prints its id.") { Hub, Topic, Data, Private, Id, Type, Token, Key };
+        var command = new Command("publish", "Publish one update; prints its id.") { Hub, Topic, Data, KeepNewline, Private, Id, Type, Token, Key };
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
         return command;
     }
@@ -28,7 +29,7 @@ internal static class PublishCommand
         string data;
         try
         {
-            data = await ReadDataAsync(parseResult.GetValue(Data)!, cancellationToken);
+            data = await ReadDataAsync(parseResult.GetValue(Data)!, parseResult.GetValue(KeepNewline), cancellationToken);
         }
         catch (IOException e)
         {
@@ -54,18 +55,23 @@ internal static class PublishCommand
         }
         catch (HeraldException e)
         {
-            return Cli.Fail($"publish refused ({e.StatusCode}): {e.Message}", Cli.StartFailure);
+            return Cli.Fail($"publish refused ({e.StatusCode}): {e.Message}", Cli.RequestFailed);
         }
         catch (HttpRequestException e)
         {
-            return Cli.Fail("publish failed: " + e.Message, Cli.StartFailure);
+            return Cli.Fail("publish failed: " + e.Message, Cli.RequestFailed);
         }
     }
 
-    private static async Task<string> ReadDataAsync(string data, CancellationToken cancellationToken) => data switch
+    private static async Task<string> ReadDataAsync(string data, bool keepNewline, CancellationToken cancellationToken) => data switch
     {
-        "-" => await Console.In.ReadToEndAsync(cancellationToken),
+        // echo and heredocs end the input with a newline nobody means as part of the payload.
+        "-" when keepNewline => await Console.In.ReadToEndAsync(cancellationToken),
+        "-" => WithoutFinalNewline(await Console.In.ReadToEndAsync(cancellationToken)),
         ['@', .. var path] => await File.ReadAllTextAsync(path, cancellationToken),
         _ => data,
     };
+
+    private static string WithoutFinalNewline(string text) =>
+        text.EndsWith("\r\n", StringComparison.Ordinal) ? text[..^2] : text.EndsWith('\n') ? text[..^1] : text;
 }

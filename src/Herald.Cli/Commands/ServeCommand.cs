@@ -28,7 +28,7 @@ internal static class ServeCommand
     private static readonly Option<int?> MaxConnectionsPerIp = new("--max-connections-per-ip") { Description = "most open subscriber streams per client address [default: 0, unlimited]" };
     private static readonly Option<string[]> TrustedProxies = new("--trusted-proxies") { Description = "proxies (CIDR or address, repeatable or comma-separated) whose X-Forwarded-For is believed" };
     private static readonly Option<int?> MaxReplay = new("--max-replay") { Description = $"most updates one Last-Event-ID replay sends; beyond it the newest, with Last-Event-ID: earliest [default: {HeraldOptions.DefaultMaxReplay}]" };
-    private static readonly Option<bool> Dev = new("--dev") { Description = "development mode: random key, anonymous subscribers, CORS for localhost, in-memory history; prints curl commands" };
+    private static readonly Option<bool> Dev = new("--dev") { Description = "development mode: random key, anonymous subscribers, CORS for localhost, in-memory history; prints the key and curl commands" };
     private static readonly Option<bool> Anonymous = new("--anonymous") { Description = "let subscribers without a token receive public updates" };
     private static readonly Option<TimeSpan?> Heartbeat = Durations.Option("--heartbeat", "longest silence on a stream before a heartbeat comment; 0 disables", allowZero: true);
     private static readonly Option<int?> HistoryMaxCount = new("--history-max-count") { Description = "most updates kept for Last-Event-ID replay" };

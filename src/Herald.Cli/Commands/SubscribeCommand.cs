@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Herald.Client;
 
@@ -13,6 +14,9 @@ internal static class SubscribeCommand
     private static readonly Option<bool> Json = new("--json") { Description = "one JSON object per update and line: {id, type, data, retry}" };
     private static readonly Option<string?> Token = ClientOptions.Token();
     private static readonly Option<string?> Key = ClientOptions.Key();
+
+    /// <summary>Lines are read by people and by scripts, never embedded in a page: quotes stay \", not \u0022.</summary>
+    private static readonly JsonSerializerOptions JsonLines = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create()
     {
@@ -37,7 +41,7 @@ internal static class SubscribeCommand
             await foreach (var update in client.SubscribeAsync(topics, parseResult.GetValue(LastEventId), options, cancellationToken))
             {
                 Console.Out.WriteLine(json
-                    ? JsonSerializer.Serialize(new { id = update.Id, type = update.Type, data = update.Data, retry = update.Retry?.TotalMilliseconds })
+                    ? JsonSerializer.Serialize(new { id = update.Id, type = update.Type, data = update.Data, retry = update.Retry?.TotalMilliseconds }, JsonLines)
                     : $"{update.Id} {update.Type}: {update.Data}");
                 Console.Out.Flush();
             }
@@ -47,7 +51,7 @@ internal static class SubscribeCommand
         }
         catch (HeraldException e)
         {
-            return Cli.Fail($"subscribe refused ({e.StatusCode}): {e.Message}", Cli.StartFailure);
+            return Cli.Fail($"subscribe refused ({e.StatusCode}): {e.Message}", Cli.RequestFailed);
         }
 
         return Cli.Ok;

@@ -53,15 +53,23 @@ internal static class TokenCommand
         {
             try
             {
+                var publish = parseResult.GetValue(Publish) ?? [];
+                var subscribe = parseResult.GetValue(Subscribe) ?? [];
                 var token = Create(
                     parseResult.GetValue(Key) ?? Environment.GetEnvironmentVariable("HERALD_JWTKEY"),
                     parseResult.GetValue(Alg) ?? "HS256",
-                    parseResult.GetValue(Publish) ?? [],
-                    parseResult.GetValue(Subscribe) ?? [],
+                    publish,
+                    subscribe,
                     parseResult.GetValue(Payload),
                     parseResult.GetValue(Ttl),
                     parseResult.GetValue(Kid),
                     DateTime.UtcNow);
+                if (publish.Length == 0 && subscribe.Length == 0)
+                {
+                    // Still printed: it is a valid subscriber token for public updates, just rarely what was meant.
+                    Console.Error.WriteLine("herald: token: warning: no --publish or --subscribe: this token cannot publish and receives only public updates (e.g. --publish '*')");
+                }
+
                 Console.Out.WriteLine(token);
                 return Cli.Ok;
             }
@@ -73,10 +81,11 @@ internal static class TokenCommand
         return command;
     }
 
-    /// <summary>Mints a token; every mistake is a <see cref="UsageException"/> naming the flag.</summary>
     /// <summary>An HS256 token without expiry, for commands that were given the hub's key instead of a token.</summary>
     internal static string CreateHmac(string key, string[] publish, string[] subscribe) =>
         Create(key, "HS256", publish, subscribe, null, null, null, DateTime.UtcNow);
+
+    /// <summary>Mints a token; every mistake is a <see cref="UsageException"/> naming the flag.</summary>
 
     internal static string Create(string? key, string alg, string[] publish, string[] subscribe, string? payloadJson, TimeSpan? ttl, string? kid, DateTime now)
     {

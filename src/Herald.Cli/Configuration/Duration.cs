@@ -1,37 +1,59 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Herald.Cli.Configuration;
 
 /// <summary>
-/// Durations on the command line: a .NET TimeSpan (<c>00:00:05</c>, <c>1.00:00:00</c>) or a number with a unit
-/// (<c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, <c>1d</c>). Configuration files and environment variables use
-/// the TimeSpan form, which is what the .NET configuration binder reads.
+/// Durations everywhere the CLI reads one (flags, <c>herald.json</c>, <c>HERALD_*</c>): a number with a unit
+/// (<c>500ms</c>, <c>5s</c>, <c>10m</c>, <c>1h</c>, <c>1d</c>) or a .NET TimeSpan (<c>00:00:05</c>, <c>1.00:00:00</c>).
+/// A bare number other than 0 is refused: TimeSpan reads <c>3</c> as three days, which nobody means.
 /// </summary>
 internal static class Duration
 {
-    public const string Syntax = "a duration like 00:00:05, 5s, 10m, 1h or 1d";
+    public const string Examples = "5s, 500ms, 10m, 1h, 1d or 00:00:05";
 
-    public static bool TryParse(string text, out TimeSpan value)
+    private static readonly (string Suffix, double Milliseconds)[] Units =
+        [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
+
+    public static bool TryParse(string text, out TimeSpan value) => TryParse(text, out value, out _);
+
+    /// <summary>Parses <paramref name="text"/>; on failure <paramref name="error"/> quotes it and says how to write it.</summary>
+    public static bool TryParse(string text, out TimeSpan value, [NotNullWhen(false)] out string? error)
     {
-        text = text.Trim();
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
+        var trimmed = text.Trim();
+        value = default;
+        error = null;
+        if (double.TryParse(trimmed, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bare))
         {
-            return true;
+            if (bare == 0)
+            {
+                return true;
+            }
+
+            error = $"\"{text}\" has no unit: write {trimmed}s (or {trimmed}ms, {trimmed}m, {trimmed}h, {trimmed}d)";
+            return false;
         }
 
-        (string Suffix, double Milliseconds)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)];
-        foreach (var (suffix, milliseconds) in units)
+        foreach (var (suffix, milliseconds) in Units)
         {
-            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
-                && !(suffix == "s" && text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
-                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            if (trimmed.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && !(suffix == "s" && trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
+                && double.TryParse(trimmed[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
             {
                 value = TimeSpan.FromMilliseconds(number * milliseconds);
                 return true;
             }
         }
 
-        value = default;
+        if (TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        error = $"\"{text}\" is not a duration (like {Examples})";
         return false;
     }
+
+    /// <summary>TimeSpan's own invariant form, which the configuration binder reads back exactly.</summary>
+    public static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 }

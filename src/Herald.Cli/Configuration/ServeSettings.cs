@@ -38,15 +38,44 @@ internal sealed class ServeSettings
     /// <summary><c>--dev</c>: the host prints ready-to-paste commands once listening.</summary>
     public bool Dev => _flags.Dev;
 
+    /// <summary>The random key <c>--dev</c> uses unless a key was configured.</summary>
+    public string DevKey => _flags.DevKey;
+
     /// <summary>The <c>Logging</c> sections of the files and environment, for log-level overrides.</summary>
     public IEnumerable<IConfiguration> LoggingSections => [_files.GetSection("Logging"), _environment.GetSection("Logging")];
 
     public static ServeSettings Load(ServeFlags flags, string directory)
     {
-        var files = new ConfigurationBuilder()
-            .SetBasePath(directory)
-            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
-            .AddJsonFile("herald.json", optional: true, reloadOnChange: false);
+        // Each file is read and checked alone, so a mistake names its file; then they stack in precedence order.
+        var files = new ConfigurationBuilder();
+        foreach (var (name, path, optional) in FilesToRead(flags, directory))
+        {
+            if (LoadFile(name, path, optional) is { } file)
+            {
+                SettingsSchema.Serve.Check(file, SectionName, key => $"{name}: {ConfigurationPath.Combine(SectionName, key)}", unknownKeys: true);
+                files.AddConfiguration(file);
+            }
+        }
+
+        // Every file value was checked above, in its own file; this pass only rewrites the durations that won.
+        var fileConfiguration = WithDurations(files.Build(), SectionName, key => key);
+        var environment = WithDurations(
+            new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).Build(),
+            null,
+            key => EnvironmentPrefix + key.Replace(ConfigurationPath.KeyDelimiter, "__", StringComparison.Ordinal));
+        var listen = flags.Listen
+            ?? environment[ListenKey]
+            ?? fileConfiguration.GetSection(SectionName)[ListenKey]
+            ?? (Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } port ? "0.0.0.0:" + port : null)
+            ?? ListenAddress.Default;
+        return new ServeSettings(fileConfiguration, environment, flags, ListenAddress.Parse(listen));
+    }
+
+    /// <summary>Lowest precedence first; <c>--config</c> must exist, the others may not.</summary>
+    private static IEnumerable<(string Name, string Path, bool Optional)> FilesToRead(ServeFlags flags, string directory)
+    {
+        yield return ("appsettings.json", Path.Combine(directory, "appsettings.json"), true);
+        yield return ("herald.json", Path.Combine(directory, "herald.json"), true);
         if (flags.ConfigFile is { } configFile)
         {
             var path = Path.GetFullPath(configFile, directory);
@@ -55,27 +84,36 @@ internal sealed class ServeSettings
                 throw new UsageException($"--config: file not found: {path}");
             }
 
-            files.AddJsonFile(path, optional: false, reloadOnChange: false);
+            yield return (configFile, path, false);
+        }
+    }
+
+    private static IConfigurationRoot? LoadFile(string name, string path, bool optional)
+    {
+        if (optional && !File.Exists(path))
+        {
+            return null;
         }
 
-        IConfiguration fileConfiguration;
         try
         {
-            fileConfiguration = files.Build();
+            return new ConfigurationBuilder().AddJsonFile(path, optional: false, reloadOnChange: false).Build();
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
+        catch (Exception e) when (e is FormatException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"cannot read configuration file: {Innermost(e).Message}");
+            var cause = Innermost(e);
+            throw new UsageException(cause is FormatException or System.Text.Json.JsonException
+                ? $"{name} is not valid JSON: {cause.Message}"
+                : $"cannot read {name}: {cause.Message}");
         }
-
-        var environment = new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).Build();
-        var listen = flags.Listen
-            ?? environment[ListenKey]
-            ?? fileConfiguration.GetSection(SectionName)[ListenKey]
-            ?? (Environment.GetEnvironmentVariable("PORT") is { Length: > 0 } port ? "0.0.0.0:" + port : null)
-            ?? ListenAddress.Default;
-        return new ServeSettings(fileConfiguration, environment, flags, ListenAddress.Parse(listen));
     }
+
+    /// <summary>The configuration with its durations checked and rewritten so the binder reads <c>5s</c> as flags do.</summary>
+    private static IConfigurationRoot WithDurations(IConfigurationRoot configuration, string? section, Func<string, string> describe) =>
+        new ConfigurationBuilder()
+            .AddConfiguration(configuration)
+            .AddInMemoryCollection(SettingsSchema.Serve.Check(configuration, section, describe, unknownKeys: false))
+            .Build();
 
     /// <summary>Applies every layer in precedence order; a value that doesn't convert names its source.</summary>
     public void ApplyTo(HeraldOptions options)

@@ -7,7 +7,8 @@ internal static class DevBanner
 {
     private const string Topic = "https://example.com/books/1";
 
-    public static void Write(TextWriter output, Uri baseAddress, HeraldOptions options)
+    /// <param name="devKey">The random key <c>--dev</c> drew; printed when it is the one in use, since nobody else knows it.</param>
+    public static void Write(TextWriter output, Uri baseAddress, HeraldOptions options, string devKey)
     {
         var hub = new Uri(baseAddress, HeraldOptions.DefaultPath).ToString();
         var key = !string.IsNullOrEmpty(options.PublisherKey) ? options.PublisherKey
@@ -15,6 +16,15 @@ internal static class DevBanner
         output.WriteLine();
         output.WriteLine("Development mode: anonymous subscribers, CORS for http://localhost:*, history in memory. Not for production.");
         output.WriteLine();
+        if (options.JwtKey == devKey)
+        {
+            output.WriteLine("# the key is random, new on every start; for herald token, publish and bench:");
+            output.WriteLine($"KEY='{devKey}'");
+            output.WriteLine("herald token --key \"$KEY\" --publish '*'");
+            output.WriteLine($"herald bench --hub {hub} --jwt-key \"$KEY\"");
+            output.WriteLine();
+        }
+
         output.WriteLine("# subscribe (terminal 1)");
         output.WriteLine($"curl -N '{hub}?topic={Uri.EscapeDataString(Topic)}'");
         output.WriteLine();

@@ -44,7 +44,7 @@ internal static partial class ServeHost
         Console.Out.WriteLine("Herald listening on " + string.Join(" ", addresses));
         if (settings.Dev)
         {
-            DevBanner.Write(Console.Out, new Uri(addresses.First()), options);
+            DevBanner.Write(Console.Out, new Uri(addresses.First()), options, settings.DevKey);
         }
 
         Console.Out.Flush();
@@ -109,6 +109,12 @@ internal static partial class ServeHost
         if (Herald.Redis.RedisStoreUrl.IsRedis(configured.Store))
         {
             builder.Services.AddHeraldRedis(settings.ApplyTo);
+        }
+        else
+        {
+            // Only so a store that is not understood is answered with every form the CLI takes, redis:// included.
+            builder.Services.AddSingleton(new HistoryStoreScheme(Herald.Redis.RedisStoreUrl.Scheme, RedisServiceCollectionExtensions.StoreForm));
+            builder.Services.AddSingleton(new HistoryStoreScheme(Herald.Redis.RedisStoreUrl.TlsScheme, Herald.Redis.RedisStoreUrl.TlsScheme + "…"));
         }
 
         builder.Services.AddHerald(settings.ApplyTo);

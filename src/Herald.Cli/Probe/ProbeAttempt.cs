@@ -24,15 +24,17 @@ internal sealed class ProbeAttempt
         ["Content-Type", "Cache-Control", "Content-Encoding", "X-Accel-Buffering", "Transfer-Encoding", "Connection", "WWW-Authenticate"];
 
     private readonly ProbeOptions _options;
+    private readonly ProbeProgress _progress;
     private long _origin = Stopwatch.GetTimestamp();
     private bool _connecting;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _marker;
     private long _markerSentAt;
 
-    public ProbeAttempt(ProbeOptions options, int index)
+    public ProbeAttempt(ProbeOptions options, int index, ProbeProgress progress)
     {
         _options = options;
+        _progress = progress;
         Result = new AttemptResult { Attempt = index };
     }
 
@@ -65,6 +67,11 @@ internal sealed class ProbeAttempt
         finally
         {
             Result.EndedMs = TimedStream.Since(_origin);
+            if (!Result.IsStream || Result.EndedByServer)
+            {
+                _progress.AttemptFailed();
+            }
+
             _ready.TrySetResult();
         }
     }
@@ -113,7 +120,7 @@ internal sealed class ProbeAttempt
             Result.Headers["Transfer-Encoding"] = "chunked";
         }
 
-        await using var body = new TimedStream(await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false), _origin);
+        await using var body = new TimedStream(await response.Content.ReadAsStreamAsync(stop).ConfigureAwait(false), _origin, _progress.CommentSeen);
         if (!Result.IsStream)
         {
             _ready.TrySetResult();
@@ -123,6 +130,7 @@ internal sealed class ProbeAttempt
         }
 
         _ready.TrySetResult();
+        _progress.StreamOpened();
         var itemTimes = Result.ItemTimes;
         try
         {
@@ -130,6 +138,7 @@ internal sealed class ProbeAttempt
             {
                 var at = body.LastReadTime;
                 Result.Events++;
+                _progress.EventSeen();
                 itemTimes.Add(at);
                 Result.FirstEventMs ??= at;
                 if (Volatile.Read(ref _marker) is { } marker && item.Data == marker && Result.MarkerLatencyMs is null)
@@ -142,6 +151,7 @@ internal sealed class ProbeAttempt
         }
         finally
         {
+            _progress.StreamClosed();
             Result.Bytes = body.Bytes;
             Result.Comments = body.CommentTimes.Count;
             Result.ChunkTimes = body.ChunkTimes;

@@ -30,6 +30,10 @@ internal sealed record ProbeOptions
 
     public string? PublishToken { get; init; }
 
+    /// <summary>Where the marker is published: the first topic subscribed to, in the URL's query or from <c>--topic</c>.</summary>
+    public string? MarkerTopic =>
+        Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(SubscribeUrl.Query).TryGetValue("topic", out var topics) ? topics.FirstOrDefault() : null;
+
     /// <summary>The URL actually requested: <see cref="Url"/> with one <c>topic</c> query parameter per topic.</summary>
     public Uri SubscribeUrl
     {

@@ -9,11 +9,12 @@ namespace Herald.Cli.Probe;
 /// </summary>
 internal static class ProbeRunner
 {
-    public static async Task<ProbeReport> RunAsync(ProbeOptions options, CancellationToken cancel)
+    /// <param name="progress">Updated as the attempts go, for a live display; the report is built from the attempts alone.</param>
+    public static async Task<ProbeReport> RunAsync(ProbeOptions options, ProbeProgress progress, CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         stop.CancelAfter(options.Duration);
-        var attempts = Enumerable.Range(1, options.Attempts).Select(i => new ProbeAttempt(options, i)).ToList();
+        var attempts = Enumerable.Range(1, options.Attempts).Select(i => new ProbeAttempt(options, i, progress)).ToList();
         var running = attempts.Select(a => Task.Run(() => a.RunAsync(stop.Token), CancellationToken.None)).ToList();
 
         MarkerResult? marker = null;
@@ -53,7 +54,7 @@ internal static class ProbeRunner
         var data = "herald-probe-marker-" + Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Post, options.PublishUrl)
         {
-            Content = new FormUrlEncodedContent([new("topic", options.Topics[0]), new("data", data)]),
+            Content = new FormUrlEncodedContent([new("topic", options.MarkerTopic!), new("data", data)]),
         };
         if (options.PublishToken is not null)
         {

@@ -6,7 +6,7 @@ namespace Herald.Cli.Probe;
 /// Passes a response body through while timestamping every read and spotting comment lines (<c>:…</c>), which the
 /// SSE parser drops but which are exactly what heartbeats are. Times are milliseconds since <c>origin</c>.
 /// </summary>
-internal sealed class TimedStream(Stream inner, long origin) : Stream
+internal sealed class TimedStream(Stream inner, long origin, Action? onComment = null) : Stream
 {
     private bool _atLineStart = true;
     private bool _afterCarriageReturn;
@@ -88,6 +88,7 @@ internal sealed class TimedStream(Stream inner, long origin) : Stream
             if (_atLineStart && b == (byte)':')
             {
                 CommentTimes.Add(now);
+                onComment?.Invoke();
             }
 
             _atLineStart = b is (byte)'\n' or (byte)'\r';

@@ -130,12 +130,18 @@ internal sealed partial class Authorizer : IDisposable
         _selectors.AnyMatches(claims.Subscribe, topics);
 
     /// <summary>
+    /// True when the caller is authorized to receive the update at all, whatever topics it asked for: public, or
+    /// private with a matching subscribe grant. Decides whether an id is a cursor the caller may resume from.
+    /// </summary>
+    public bool MaySee(HeraldClaims claims, Update update) =>
+        !update.Private || CanReceivePrivate(claims, update.Topics);
+
+    /// <summary>
     /// The rule every read path applies (live dispatch, SSE replay, long poll): one of the requested selectors matches
     /// a topic, and a private update also needs a subscribe grant.
     /// </summary>
     public bool CanSee(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, Update update) =>
-        _selectors.AnyMatches(selectors, update.Topics)
-        && (!update.Private || CanReceivePrivate(claims, update.Topics));
+        _selectors.AnyMatches(selectors, update.Topics) && MaySee(claims, update);
 
     public void Dispose() => _reloads?.Dispose();
 
@@ -189,13 +195,13 @@ internal sealed partial class Authorizer : IDisposable
     private (HeraldClaims?, HeraldError?) Refuse(TokenRole role, string reason, ValidatedTokenCache.Hash? hash)
     {
         LogRefused(_logger, role == TokenRole.Publisher ? "publisher" : "subscriber", hash is { } h ? "sha256:" + h.Short + "…" : "none", reason);
-        return (null, new HeraldError(StatusCodes.Status401Unauthorized, reason));
+        return (null, HeraldError.Unauthenticated(reason));
     }
 
     private HeraldError Forbid(string reason)
     {
         LogForbidden(_logger, reason);
-        return new HeraldError(StatusCodes.Status403Forbidden, reason);
+        return HeraldError.Forbidden(reason);
     }
 
     private static string Printable(string value)

@@ -26,6 +26,9 @@ internal sealed class HeraldClaims
     /// <summary><c>mercure.payload</c>, kept for subscription events.</summary>
     public JsonElement? Payload { get; }
 
+    /// <summary>The token's <c>sub</c>, when it has one: streams per subject are limited.</summary>
+    public string? Subject { get; init; }
+
     /// <summary>The token's <c>exp</c>; a subscriber is disconnected once it passes.</summary>
     public DateTimeOffset? Expires { get; }
 }

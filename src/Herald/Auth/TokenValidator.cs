@@ -161,9 +161,10 @@ internal sealed class TokenValidator
             return (null, "the token's payload is not valid JSON");
         }
 
+        var subject = payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
         if (!payload.TryGetProperty("mercure", out var mercure))
         {
-            return (new HeraldClaims([], [], null, expires), null);
+            return (new HeraldClaims([], [], null, expires) { Subject = subject }, null);
         }
 
         if (mercure.ValueKind != JsonValueKind.Object)
@@ -184,7 +185,7 @@ internal sealed class TokenValidator
         }
 
         JsonElement? mercurePayload = mercure.TryGetProperty("payload", out var p) ? p.Clone() : null;
-        return (new HeraldClaims(publish!, subscribe!, mercurePayload, expires), null);
+        return (new HeraldClaims(publish!, subscribe!, mercurePayload, expires) { Subject = subject }, null);
     }
 
     private (IReadOnlyList<TopicSelector>? Selectors, string? Error) ReadSelectors(JsonElement mercure, string name, int maxTopics)

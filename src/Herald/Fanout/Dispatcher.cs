@@ -18,8 +18,11 @@ internal sealed partial class Dispatcher : BackgroundService
     private readonly ILogger<Dispatcher> _logger;
     private readonly List<Subscriber> _candidates = [];
 
-    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, HeraldMetrics metrics, ILogger<Dispatcher> logger)
+    private readonly TimeProvider _time;
+
+    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, HeraldMetrics metrics, TimeProvider time, ILogger<Dispatcher> logger)
     {
+        _time = time;
         _store = store;
         _index = index;
         _authorizer = authorizer;
@@ -63,15 +66,15 @@ internal sealed partial class Dispatcher : BackgroundService
                     delivered++;
                     break;
                 case EnqueueResult.Overflowed:
-                    _metrics.Dropped();
+                    _metrics.Dropped(HeraldMetrics.DropReason.Overflow);
                     LogDropped(_logger, subscriber.CloseReason!);
                     break;
             }
         }
 
         _candidates.Clear();
-        _metrics.Published();
-        _metrics.Delivered(delivered);
+        // Lag against the store's clock (Redis: the server's), so on other nodes it includes their clock difference.
+        _metrics.Dispatched(delivered, _time.GetUtcNow() - stored.StoredAt);
         DispatchedPosition = stored.Position;
         LogDispatched(_logger, stored.Position, delivered);
     }

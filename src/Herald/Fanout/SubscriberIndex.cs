@@ -4,22 +4,23 @@ namespace Herald.Fanout;
 
 /// <summary>
 /// Finds the subscribers an update's topics match: exact selectors through a dictionary, <c>*</c> from one set,
-/// templates by evaluating each distinct template once per update.
+/// templates through a trie of their literal prefixes, so a template is tried only on topics that start with its
+/// prefix. Templates are matched outside the lock that subscriptions take to register, so costly matching never
+/// makes a newcomer wait; the work done is counted (<see cref="LastMatchWork"/>).
 /// </summary>
 internal sealed class SubscriberIndex
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<Subscriber>> _exact = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (TopicSelector Selector, HashSet<Subscriber> Subscribers)> _templates = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TemplateEntry> _templates = new(StringComparer.Ordinal);
+    private readonly PrefixNode _prefixes = new(null, '\0');
     private readonly HashSet<Subscriber> _wildcard = [];
     private readonly HashSet<Subscriber> _all = [];
-    private readonly TopicSelectorStore _selectors;
-    private long _sequence;
 
-    public SubscriberIndex(TopicSelectorStore selectors)
-    {
-        _selectors = selectors;
-    }
+    // Scratch lists of the single dispatcher thread, reused so dispatch allocates nothing per update.
+    private readonly List<TemplateEntry> _tried = [];
+    private readonly List<TemplateEntry> _matched = [];
+    private long _sequence;
 
     public int Count
     {
@@ -31,6 +32,27 @@ internal sealed class SubscriberIndex
             }
         }
     }
+
+    /// <summary>Distinct templates subscribed to right now.</summary>
+    public int TemplateCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _templates.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Template work of the last <see cref="CollectMatches"/>: characters compared and matcher states visited, summed
+    /// over the templates tried. What hostile templates could inflate, bounded by the template limits.
+    /// </summary>
+    public long LastMatchWork { get; private set; }
+
+    /// <summary>Templates tried by the last <see cref="CollectMatches"/> (those whose literal prefix starts a topic).</summary>
+    public int LastTemplatesTried { get; private set; }
 
     public void Add(Subscriber subscriber)
     {
@@ -47,8 +69,9 @@ internal sealed class SubscriberIndex
                 {
                     if (!_templates.TryGetValue(selector.Pattern, out var entry))
                     {
-                        entry = (selector, []);
+                        entry = new TemplateEntry(selector);
                         _templates[selector.Pattern] = entry;
+                        _prefixes.Insert(entry);
                     }
 
                     entry.Subscribers.Add(subscriber);
@@ -86,6 +109,7 @@ internal sealed class SubscriberIndex
                     if (_templates.TryGetValue(selector.Pattern, out var entry) && entry.Subscribers.Remove(subscriber) && entry.Subscribers.Count == 0)
                     {
                         _templates.Remove(selector.Pattern);
+                        _prefixes.Remove(entry);
                     }
                 }
                 else if (_exact.TryGetValue(selector.Pattern, out var set) && set.Remove(subscriber) && set.Count == 0)
@@ -98,29 +122,58 @@ internal sealed class SubscriberIndex
 
     /// <summary>
     /// Fills <paramref name="candidates"/> (cleared first) with every subscriber that a selector of theirs matches
-    /// one of the topics, each once. Reuses the caller's list so dispatch allocates nothing per subscriber.
+    /// one of the topics, each once. Reuses the caller's list so dispatch allocates nothing per subscriber. One caller
+    /// at a time: the node's dispatcher.
     /// </summary>
     public void CollectMatches(IReadOnlyList<string> topics, List<Subscriber> candidates)
     {
         candidates.Clear();
+        _tried.Clear();
+        _matched.Clear();
+        long sequence;
         lock (_lock)
         {
-            var sequence = ++_sequence;
+            sequence = ++_sequence;
             for (var i = 0; i < topics.Count; i++)
             {
                 if (_exact.TryGetValue(topics[i], out var set))
                 {
                     AddAll(set, sequence, candidates);
                 }
+
+                // Only templates whose literal prefix the topic starts with can match it: a walk of at most the topic's length.
+                _prefixes.CollectAlong(topics[i], sequence, _tried);
             }
 
             AddAll(_wildcard, sequence, candidates);
-            foreach (var (_, (selector, subscribers)) in _templates)
+        }
+
+        // The costly part, outside the lock: a template is immutable, and an entry removed meanwhile just has no subscribers.
+        long work = 0;
+        foreach (var entry in _tried)
+        {
+            for (var i = 0; i < topics.Count; i++)
             {
-                if (_selectors.Matches(selector, topics))
+                if (entry.Selector.Matches(topics[i], ref work))
                 {
-                    AddAll(subscribers, sequence, candidates);
+                    _matched.Add(entry);
+                    break;
                 }
+            }
+        }
+
+        LastMatchWork = work;
+        LastTemplatesTried = _tried.Count;
+        if (_matched.Count == 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            foreach (var entry in _matched)
+            {
+                AddAll(entry.Subscribers, sequence, candidates);
             }
         }
     }
@@ -143,6 +196,91 @@ internal sealed class SubscriberIndex
             {
                 subscriber.LastDispatchSequence = sequence;
                 candidates.Add(subscriber);
+            }
+        }
+    }
+
+    /// <summary>A distinct template and who subscribed with it.</summary>
+    private sealed class TemplateEntry(TopicSelector selector)
+    {
+        public TopicSelector Selector { get; } = selector;
+
+        public HashSet<Subscriber> Subscribers { get; } = [];
+
+        /// <summary>Dispatch sequence it was last collected for; dedupes a template reached by several topics.</summary>
+        public long LastCollected { get; set; }
+    }
+
+    /// <summary>A trie of literal prefixes, one character per level; each node holds the templates whose prefix ends there.</summary>
+    private sealed class PrefixNode(PrefixNode? parent, char key)
+    {
+        private readonly PrefixNode? _parent = parent;
+        private readonly char _key = key;
+        private Dictionary<char, PrefixNode>? _children;
+        private List<TemplateEntry>? _entries;
+
+        public void Insert(TemplateEntry entry)
+        {
+            var node = this;
+            foreach (var c in entry.Selector.LiteralPrefix)
+            {
+                node._children ??= [];
+                if (!node._children.TryGetValue(c, out var child))
+                {
+                    node._children[c] = child = new PrefixNode(node, c);
+                }
+
+                node = child;
+            }
+
+            (node._entries ??= []).Add(entry);
+        }
+
+        public void Remove(TemplateEntry entry)
+        {
+            var node = this;
+            foreach (var c in entry.Selector.LiteralPrefix)
+            {
+                if (node._children is null || !node._children.TryGetValue(c, out node))
+                {
+                    return;
+                }
+            }
+
+            node._entries?.Remove(entry);
+
+            // Prune the branch that now leads nowhere, so churn of distinct prefixes does not grow the trie.
+            while (node._parent is { } up && node._entries is not { Count: > 0 } && node._children is not { Count: > 0 })
+            {
+                up._children!.Remove(node._key);
+                node = up;
+            }
+        }
+
+        public void CollectAlong(string topic, long sequence, List<TemplateEntry> into)
+        {
+            var node = this;
+            var i = 0;
+            while (true)
+            {
+                if (node._entries is { } entries)
+                {
+                    foreach (var entry in entries)
+                    {
+                        if (entry.LastCollected != sequence)
+                        {
+                            entry.LastCollected = sequence;
+                            into.Add(entry);
+                        }
+                    }
+                }
+
+                if (i == topic.Length || node._children is null || !node._children.TryGetValue(topic[i++], out var next))
+                {
+                    return;
+                }
+
+                node = next;
             }
         }
     }

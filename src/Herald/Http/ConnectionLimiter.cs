@@ -30,12 +30,12 @@ internal sealed class ConnectionLimiter
     public int Open => Volatile.Read(ref _total);
 
     /// <summary>Admits the stream (dispose the lease when it ends) or says which limit is reached.</summary>
-    public (Lease? Lease, string? Refusal) TryAdmit(IPAddress address)
+    public (Lease? Lease, LimitRefusal? Refusal) TryAdmit(IPAddress address)
     {
         if (Interlocked.Increment(ref _total) > _maxTotal && _maxTotal > 0)
         {
             Interlocked.Decrement(ref _total);
-            return (null, $"the hub is at its limit of {_maxTotal} subscriber connections; retry later");
+            return (null, new(LimitRefusal.Connections, $"the hub is at its limit of {_maxTotal} subscriber connections; retry later"));
         }
 
         if (_maxPerAddress > 0)
@@ -45,7 +45,7 @@ internal sealed class ConnectionLimiter
             {
                 Release(address);
                 Interlocked.Decrement(ref _total);
-                return (null, $"your address has {_maxPerAddress} subscriber connections open, the hub's limit per address; close one or retry later");
+                return (null, new(LimitRefusal.ConnectionsPerIp, $"your address has {_maxPerAddress} subscriber connections open, the hub's limit per address; close one or retry later"));
             }
         }
 

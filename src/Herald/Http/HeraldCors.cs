@@ -80,13 +80,13 @@ internal sealed class HeraldCors
 
         if (_policy is null)
         {
-            return HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status403Forbidden, "this hub allows no cross-origin browser access: list the page's origin in CorsOrigins (--cors-origins)"));
+            return HttpResponses.WriteErrorAsync(context, HeraldError.Forbidden("this hub allows no cross-origin browser access: list the page's origin in CorsOrigins (--cors-origins)"));
         }
 
         var result = _cors.EvaluatePolicy(context, _policy);
         if (!result.IsOriginAllowed)
         {
-            return HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status403Forbidden, $"origin \"{Truncate(origin)}\" is not in the hub's CORS origins"));
+            return HttpResponses.WriteErrorAsync(context, HeraldError.Forbidden($"origin \"{Truncate(origin)}\" is not in the hub's CORS origins"));
         }
 
         _cors.ApplyResult(result, context.Response);

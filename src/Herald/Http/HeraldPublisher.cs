@@ -1,35 +1,50 @@
+using Herald.Auth;
 using Herald.Protocol;
 using Herald.Storage;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Http;
 
-/// <summary>The one path every publish takes: validate, assign an id, append to the store.</summary>
+/// <summary>
+/// The one path every publish takes, over HTTP or in-process: validate, then authorize (HTTP publishers only: the
+/// in-process caller is the app itself), then assign an id and append to the store.
+/// </summary>
 internal sealed class HeraldPublisher : IHeraldPublisher
 {
     private const string IdPrefix = "urn:uuid:";
 
     private readonly IHistoryStore _store;
+    private readonly Authorizer _authorizer;
     private readonly HeraldOptions _options;
 
-    public HeraldPublisher(IHistoryStore store, IOptions<HeraldOptions> options)
+    public HeraldPublisher(IHistoryStore store, Authorizer authorizer, IOptions<HeraldOptions> options)
     {
         _store = store;
+        _authorizer = authorizer;
         _options = options.Value;
     }
 
     public async ValueTask<string> PublishAsync(Update update, CancellationToken cancellationToken = default)
     {
-        var (id, error) = await TryPublishAsync(update, cancellationToken).ConfigureAwait(false);
-        return error is null ? id! : throw new HeraldPublishException(error.Status, error.Reason);
+        ArgumentNullException.ThrowIfNull(update);
+        var (id, error) = await TryPublishAsync(update, publisher: null, cancellationToken).ConfigureAwait(false);
+        return error is null ? id! : throw new HeraldPublishException(ErrorStatus.Of(error.Kind), error.Reason);
     }
 
-    public async ValueTask<(string? Id, HeraldError? Error)> TryPublishAsync(Update update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the update when it is valid and, for an HTTP publisher (<paramref name="publisher"/> not null), every
+    /// topic is granted; returns its id, or the refusal. An invalid update is refused before its topics are judged.
+    /// </summary>
+    public async ValueTask<(string? Id, HeraldError? Error)> TryPublishAsync(Update update, HeraldClaims? publisher, CancellationToken cancellationToken)
     {
-        if (UpdateValidator.Validate(update, _options.MaxTopics) is { } invalid)
+        if (UpdateValidator.Validate(update, _options.MaxTopics, _options.MaxTopicLength) is { } invalid)
         {
             return (null, invalid);
+        }
+
+        if (publisher is not null && _authorizer.AuthorizePublish(publisher, update.Topics) is { } forbidden)
+        {
+            return (null, forbidden);
         }
 
         // UUID v7 ids sort by time, which keeps store indexes append-friendly.
@@ -42,11 +57,11 @@ internal sealed class HeraldPublisher : IHeraldPublisher
         catch (HistoryStoreException e)
         {
             // Nothing was acknowledged: the publisher may retry, safely when it set an id.
-            return (null, new HeraldError(StatusCodes.Status503ServiceUnavailable, "the update was not stored: " + e.Message));
+            return (null, HeraldError.Unavailable("the update was not stored: " + e.Message));
         }
 
         return result.Status == AppendStatus.Conflict
-            ? (null, new HeraldError(StatusCodes.Status409Conflict, $"an update with id \"{result.Id}\" was already published with different content"))
+            ? (null, new HeraldError(ErrorKind.Conflict, $"an update with id \"{result.Id}\" was already published with different content"))
             : (result.Id, null);
     }
 }

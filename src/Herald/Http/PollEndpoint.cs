@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Herald.Auth;
 using Herald.Fanout;
 using Herald.Protocol;
 using Herald.Storage;
@@ -13,8 +12,9 @@ namespace Herald.Http;
 /// <summary>
 /// <c>GET /.well-known/mercure/poll?topic=…&amp;lastEventID=…&amp;timeout=25</c>: long polling for clients behind proxies
 /// that buffer streams. Answers <c>{ "updates": [...], "lastEventID": "…", "gap": false }</c> as soon as at least one
-/// update the caller may see is stored after its cursor, or empty after <c>timeout</c> seconds. Same selectors,
-/// authorization, private-update and replay rules as the SSE endpoint.
+/// update the caller may see is stored after its cursor, or empty after <c>timeout</c> seconds. It passes the same gate
+/// and reads history the same way as the SSE endpoint. Every answer's <c>lastEventID</c> is a hub cursor to send back,
+/// also when the answer is empty: nothing stored between two polls is lost, and nothing already read is read again.
 /// </summary>
 internal sealed partial class PollEndpoint
 {
@@ -27,68 +27,47 @@ internal sealed partial class PollEndpoint
     /// <summary>100 updates per answer keeps one answer small; a caller further behind asks again at once.</summary>
     public const int MaxUpdatesPerAnswer = 100;
 
-    private readonly Authorizer _authorizer;
+    private readonly SubscriptionGate _gate;
+    private readonly HistoryReader _history;
     private readonly SubscriberIndex _index;
-    private readonly TopicSelectorStore _selectors;
-    private readonly IHistoryStore _store;
     private readonly HeraldOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILogger<PollEndpoint> _logger;
     private readonly HeraldCors _cors;
-    private readonly SubscriptionAdmission _admission;
+    private readonly HeraldMetrics _metrics;
+    private readonly ILogger<PollEndpoint> _logger;
 
     public PollEndpoint(
-        HeraldCors cors,
-        SubscriptionAdmission admission,
-        Authorizer authorizer,
+        SubscriptionGate gate,
+        HistoryReader history,
         SubscriberIndex index,
-        TopicSelectorStore selectors,
-        IHistoryStore store,
         IOptions<HeraldOptions> options,
         TimeProvider time,
+        HeraldCors cors,
+        HeraldMetrics metrics,
         ILogger<PollEndpoint> logger)
     {
-        _cors = cors;
-        _admission = admission;
-        _authorizer = authorizer;
+        _metrics = metrics;
+        _gate = gate;
+        _history = history;
         _index = index;
-        _selectors = selectors;
-        _store = store;
         _options = options.Value;
         _time = time;
+        _cors = cors;
         _logger = logger;
     }
 
     public async Task HandleAsync(HttpContext context)
     {
-        var request = context.Request;
         _cors.Apply(context);
-
-        // A waiting poll holds a request as long as a stream does, so it passes the same door.
-        using var admitted = await _admission.AdmitAsync(context).ConfigureAwait(false);
-        if (admitted is null)
-        {
-            return;
-        }
-
-        var (selectors, selectorError) = SubscriptionRequest.ReadSelectors(request, _selectors, _options.MaxTopics);
-        if (selectors is null)
-        {
-            await HttpResponses.WriteErrorAsync(context, selectorError!).ConfigureAwait(false);
-            return;
-        }
-
-        var (timeout, timeoutError) = ReadTimeout(request);
-        if (timeoutError is not null)
+        if (!TryReadTimeout(context.Request, out var timeout, out var timeoutError))
         {
             await HttpResponses.WriteErrorAsync(context, timeoutError).ConfigureAwait(false);
             return;
         }
 
-        var (claims, authError) = await _authorizer.AuthenticateSubscriberAsync(request).ConfigureAwait(false);
-        if (claims is null)
+        using var admitted = await _gate.AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
         {
-            await HttpResponses.WriteErrorAsync(context, authError!).ConfigureAwait(false);
             return;
         }
 
@@ -98,16 +77,20 @@ internal sealed partial class PollEndpoint
 
         // A subscriber that never writes: the dispatcher's wake-up. Registered before the store is read, so an update
         // stored after the read still wakes the wait below, and one stored before it is found by the read.
-        var subscriber = new Subscriber(selectors, claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
+        var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
         _index.Add(subscriber);
+        _metrics.PollStarted();
         try
         {
-            var cursor = SubscriptionRequest.LastEventId(request);
-            var (after, gap) = await StartPositionAsync(cursor, context.RequestAborted).ConfigureAwait(false);
+            var aborted = context.RequestAborted;
+            var start = admitted.Cursor is { } cursor
+                ? await _history.ResumeAsync(cursor, admitted.Claims, aborted).ConfigureAwait(false)
+                : await _history.NowAsync(aborted).ConfigureAwait(false);
             var updates = new List<Update>();
+            var after = start.After;
             while (true)
             {
-                after = await CollectAsync(subscriber, after, updates, context.RequestAborted).ConfigureAwait(false);
+                after = await CollectAsync(subscriber, after, updates, aborted).ConfigureAwait(false);
                 if (updates.Count > 0 || linked.IsCancellationRequested)
                 {
                     break;
@@ -118,19 +101,18 @@ internal sealed partial class PollEndpoint
                     if (!await subscriber.WaitForUpdateAsync(linked.Token).ConfigureAwait(false))
                     {
                         // The hub closed the subscriber (shutdown, expired token): answer with what the store has now.
-                        await CollectAsync(subscriber, after, updates, context.RequestAborted).ConfigureAwait(false);
+                        after = await CollectAsync(subscriber, after, updates, aborted).ConfigureAwait(false);
                         break;
                     }
                 }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
                 {
                     break;
                 }
             }
 
-            // Nothing arrived: echo the caller's cursor, never the id of an update it may not see.
-            var lastEventId = updates.Count > 0 ? updates[^1].Id : cursor;
-            await WriteAnswerAsync(context, updates, lastEventId, gap).ConfigureAwait(false);
+            // A position, never an id: the caller may not see the last update read, and the cursor survives its eviction.
+            await WriteAnswerAsync(context, updates, ResumeCursor.Format(start.Generation, after), start.Gap).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -138,34 +120,15 @@ internal sealed partial class PollEndpoint
         }
         catch (HistoryStoreException e)
         {
-            LogReadFailed(_logger, e.Message);
-            await HttpResponses.WriteErrorAsync(context, new HeraldError(StatusCodes.Status503ServiceUnavailable, "cannot read history: " + e.Message)).ConfigureAwait(false);
+            LogReadFailed(_logger, e);
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Unavailable("cannot read history: " + e.Message)).ConfigureAwait(false);
         }
         finally
         {
             _index.Remove(subscriber);
+            _metrics.PollEnded();
             subscriber.Disconnect("poll answered");
         }
-    }
-
-    /// <summary>
-    /// Where reading starts: after the cursor when retained; from the earliest retained update for <c>earliest</c>
-    /// or a cursor no longer retained (the latter is a gap); from now on without a cursor.
-    /// </summary>
-    private async ValueTask<(long After, bool Gap)> StartPositionAsync(string? cursor, CancellationToken cancellationToken)
-    {
-        if (cursor is null)
-        {
-            return (await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false), false);
-        }
-
-        if (cursor == UpdateValidator.EarliestId)
-        {
-            return (0, false);
-        }
-
-        var position = await _store.FindPositionAsync(cursor, cancellationToken).ConfigureAwait(false);
-        return position is { } p ? (p, false) : (0, true);
     }
 
     /// <summary>Adds the updates after <paramref name="after"/> the subscriber may see, up to the answer's limit; returns the position read up to.</summary>
@@ -173,47 +136,44 @@ internal sealed partial class PollEndpoint
     {
         while (updates.Count < MaxUpdatesPerAnswer)
         {
-            var page = await _store.ReadAfterAsync(after, SubscribeEndpoint.ReplayPageSize, cancellationToken).ConfigureAwait(false);
-            if (page.Count == 0)
+            var page = await _history.ReadAsync(subscriber.Claims, subscriber.Selectors, after, MaxUpdatesPerAnswer - updates.Count, cancellationToken).ConfigureAwait(false);
+            after = page.ReadUpTo;
+            foreach (var stored in page.Visible)
             {
-                return after;
+                updates.Add(stored.Update);
             }
 
-            foreach (var stored in page)
+            if (page.End)
             {
-                after = stored.Position;
-                if (_authorizer.CanSee(subscriber.Claims, subscriber.Selectors, stored.Update))
-                {
-                    updates.Add(stored.Update);
-                    if (updates.Count == MaxUpdatesPerAnswer)
-                    {
-                        return after;
-                    }
-                }
+                break;
             }
         }
 
         return after;
     }
 
-    private static (TimeSpan Timeout, HeraldError? Error) ReadTimeout(HttpRequest request)
+    private static bool TryReadTimeout(HttpRequest request, out TimeSpan timeout, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
     {
         var value = request.Query["timeout"];
+        error = null;
+        timeout = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
         if (value.Count == 0 || string.IsNullOrEmpty(value[0]))
         {
-            return (TimeSpan.FromSeconds(DefaultTimeoutSeconds), null);
+            return true;
         }
 
         if (!int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
-            return (TimeSpan.Zero, HeraldError.BadRequest($"\"timeout\" must be a whole number of seconds from 0 to {MaxTimeoutSeconds}"));
+            error = HeraldError.Invalid($"\"timeout\" must be a whole number of seconds from 0 to {MaxTimeoutSeconds}");
+            return false;
         }
 
         // Longer asks are served at the maximum rather than refused: the caller simply polls again sooner.
-        return (TimeSpan.FromSeconds(Math.Min(seconds, MaxTimeoutSeconds)), null);
+        timeout = TimeSpan.FromSeconds(Math.Min(seconds, MaxTimeoutSeconds));
+        return true;
     }
 
-    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, string? lastEventId, bool gap)
+    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, string cursor, bool gap)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -241,20 +201,12 @@ internal sealed partial class PollEndpoint
         }
 
         json.WriteEndArray();
-        if (lastEventId is null)
-        {
-            json.WriteNull("lastEventID");
-        }
-        else
-        {
-            json.WriteString("lastEventID", lastEventId);
-        }
-
+        json.WriteString("lastEventID", cursor);
         json.WriteBoolean("gap", gap);
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Long poll could not read history: {Reason}")]
-    private static partial void LogReadFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Long poll could not read history")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception);
 }

@@ -19,9 +19,13 @@ internal sealed class PublishEndpoint
     private readonly HeraldOptions _options;
     private readonly FormOptions _formOptions;
     private readonly HeraldCors _cors;
+    private readonly HeraldMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, IOptions<HeraldOptions> options)
+    public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, HeraldMetrics metrics, TimeProvider time, IOptions<HeraldOptions> options)
     {
+        _metrics = metrics;
+        _time = time;
         _cors = cors;
         _authorizer = authorizer;
         _publisher = publisher;
@@ -39,6 +43,20 @@ internal sealed class PublishEndpoint
 
     public async Task HandleAsync(HttpContext context)
     {
+        var started = _time.GetTimestamp();
+        try
+        {
+            await PublishAsync(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every answer counted by its status; a 200 is sent once the update is stored, so its time is the publish latency.
+            _metrics.Publish(context.Response.StatusCode, _time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task PublishAsync(HttpContext context)
+    {
         var request = context.Request;
         _cors.Apply(context);
 
@@ -53,7 +71,7 @@ internal sealed class PublishEndpoint
         if (!IsFormUrlEncoded(request.ContentType))
         {
             await HttpResponses.WriteErrorAsync(context, new HeraldError(
-                StatusCodes.Status415UnsupportedMediaType,
+                ErrorKind.UnsupportedFormat,
                 "the body must be application/x-www-form-urlencoded")).ConfigureAwait(false);
             return;
         }
@@ -89,7 +107,7 @@ internal sealed class PublishEndpoint
         }
         catch (InvalidDataException e)
         {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.BadRequest("malformed form: " + e.Message)).ConfigureAwait(false);
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: " + e.Message)).ConfigureAwait(false);
             return;
         }
 
@@ -100,13 +118,7 @@ internal sealed class PublishEndpoint
             return;
         }
 
-        if (_authorizer.AuthorizePublish(claims, update.Topics) is { } error)
-        {
-            await HttpResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
-            return;
-        }
-
-        var (id, publishError) = await _publisher.TryPublishAsync(update, context.RequestAborted).ConfigureAwait(false);
+        var (id, publishError) = await _publisher.TryPublishAsync(update, claims, context.RequestAborted).ConfigureAwait(false);
         if (publishError is not null)
         {
             await HttpResponses.WriteErrorAsync(context, publishError).ConfigureAwait(false);
@@ -125,7 +137,7 @@ internal sealed class PublishEndpoint
         {
             if (!UpdateValidator.TryParseRetry(retryText, out var parsed))
             {
-                return (null, HeraldError.BadRequest("\"retry\" must be digits only (milliseconds)"));
+                return (null, HeraldError.Invalid("\"retry\" must be digits only (milliseconds)"));
             }
 
             retry = parsed;
@@ -197,6 +209,6 @@ internal sealed class PublishEndpoint
 
     private Task WriteTooLargeAsync(HttpContext context) =>
         HttpResponses.WriteErrorAsync(context, new HeraldError(
-            StatusCodes.Status413PayloadTooLarge,
+            ErrorKind.TooLarge,
             $"the body is larger than the hub's limit of {_options.MaxRequestBodySize} bytes"));
 }

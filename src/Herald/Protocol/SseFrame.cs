@@ -32,6 +32,12 @@ internal sealed class SseFrame
     /// <summary>A comment frame (<c>: text</c>); the text must not contain line breaks.</summary>
     public static SseFrame Comment(string text) => new(NoPosition, Utf8.GetBytes($": {text}\n\n"));
 
+    /// <summary>
+    /// A named event the hub itself sends (<c>event:</c> and one <c>data:</c> line, no <c>id:</c>, so it does not move
+    /// the client's resume point); <paramref name="data"/> must be one line.
+    /// </summary>
+    public static SseFrame Event(string type, string data) => new(NoPosition, Utf8.GetBytes($"event: {type}\ndata: {data}\n\n"));
+
     /// <summary>A bare <c>retry:</c> field telling the client how long to wait before reconnecting.</summary>
     public static SseFrame RetryHint(long milliseconds) => new(NoPosition, Utf8.GetBytes($"retry: {milliseconds}\n\n"));
 

@@ -27,9 +27,25 @@ internal sealed class TopicSelector
     /// <summary>True when matching needs the template, not just an equality test.</summary>
     public bool IsTemplate => _template is not null;
 
+    /// <summary>The literal text every topic a template matches starts with ("" for none); the pattern otherwise.</summary>
+    public string LiteralPrefix => _template?.Prefix ?? Pattern;
+
+    /// <summary>
+    /// Matcher states of a template (0 for exact selectors and <c>*</c>): one match visits at most this many per topic
+    /// character, so it is what a subscriber's template costs every update it is tried on.
+    /// </summary>
+    public int MatcherStates => _template?.StateCountTotal ?? 0;
+
+    /// <summary>Expressions of a template (0 for exact selectors and <c>*</c>).</summary>
+    public int ExpressionCount => _template?.ExpressionCount ?? 0;
+
     /// <summary>Match of one topic (nothing cached: a template match is cheaper than a cache lookup).</summary>
-    public bool MatchesUncached(string topic) =>
+    public bool Matches(string topic) =>
         IsWildcard || topic == Pattern || (_template is not null && _template.IsMatch(topic));
+
+    /// <summary>Match of one topic, adding the template work done to <paramref name="work"/>.</summary>
+    public bool Matches(string topic, ref long work) =>
+        IsWildcard || topic == Pattern || (_template is not null && _template.IsMatch(topic, ref work));
 
     public override string ToString() => Pattern;
 }

@@ -72,7 +72,7 @@ internal sealed class TopicSelectorStore
         return false;
     }
 
-    public bool Matches(TopicSelector selector, string topic) => selector.MatchesUncached(topic);
+    public bool Matches(TopicSelector selector, string topic) => selector.Matches(topic);
 
     /// <summary>True when any selector matches any topic.</summary>
     public bool AnyMatches(IReadOnlyList<TopicSelector> selectors, IReadOnlyList<string> topics)

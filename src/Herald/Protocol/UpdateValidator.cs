@@ -1,43 +1,43 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Herald.Protocol;
 
 /// <summary>The checks every update passes before it is stored, whether published over HTTP or in-process.</summary>
 internal static class UpdateValidator
 {
-    /// <summary>The Mercure reserved id meaning "everything retained"; an update may not carry it.</summary>
-    public const string EarliestId = "earliest";
-
     private const string HubPathSegment = "/.well-known/mercure";
 
     /// <summary>Returns null when the update may be stored, else the refusal to send.</summary>
-    public static HeraldError? Validate(Update update, int maxTopics)
+    public static HeraldError? Validate(Update update, int maxTopics, int maxTopicLength)
     {
         if (update.Topics.Count == 0)
         {
-            return HeraldError.BadRequest("missing \"topic\": an update needs at least one topic");
+            return HeraldError.Invalid("missing \"topic\": an update needs at least one topic");
         }
 
         if (update.Topics.Count > maxTopics)
         {
-            return HeraldError.BadRequest($"too many topics: {update.Topics.Count} (at most {maxTopics})");
+            return HeraldError.Invalid($"too many topics: {update.Topics.Count} (at most {maxTopics})");
         }
 
         foreach (var topic in update.Topics)
         {
             if (topic.Length == 0)
             {
-                return HeraldError.BadRequest("empty \"topic\"");
+                return HeraldError.Invalid("empty \"topic\"");
+            }
+
+            if (topic.Length > maxTopicLength)
+            {
+                return HeraldError.Invalid($"a topic of {topic.Length} characters is longer than the hub's limit of {maxTopicLength} (MaxTopicLength)");
             }
 
             if (topic.Contains('\0'))
             {
-                return HeraldError.BadRequest("\"topic\" must not contain NUL");
+                return HeraldError.Invalid("\"topic\" must not contain NUL");
             }
 
             if (TargetsHub(topic))
             {
-                return new HeraldError(StatusCodes.Status403Forbidden, $"topic \"{topic}\" is reserved: topics containing {HubPathSegment} belong to the hub");
+                return HeraldError.Forbidden($"topic \"{topic}\" is reserved: topics containing {HubPathSegment} belong to the hub");
             }
         }
 
@@ -45,33 +45,38 @@ internal static class UpdateValidator
         {
             if (id.Length == 0)
             {
-                return HeraldError.BadRequest("empty \"id\"");
+                return HeraldError.Invalid("empty \"id\"");
             }
 
             if (HasLineBreakOrNul(id))
             {
-                return HeraldError.BadRequest("\"id\" must not contain CR, LF or NUL");
+                return HeraldError.Invalid("\"id\" must not contain CR, LF or NUL");
             }
 
             if (id[0] == '#')
             {
-                return HeraldError.BadRequest("\"id\" must not start with '#'");
+                return HeraldError.Invalid("\"id\" must not start with '#'");
             }
 
-            if (id == EarliestId)
+            if (id == ResumeCursor.EarliestId)
             {
-                return HeraldError.BadRequest("\"id\" must not be \"earliest\", which is reserved");
+                return HeraldError.Invalid("\"id\" must not be \"earliest\", which is reserved");
+            }
+
+            if (id.StartsWith(ResumeCursor.HubCursorPrefix, StringComparison.Ordinal))
+            {
+                return HeraldError.Invalid($"\"id\" must not start with \"{ResumeCursor.HubCursorPrefix}\", which marks the hub's resume cursors");
             }
         }
 
         if (update.Type is { } type && HasLineBreakOrNul(type))
         {
-            return HeraldError.BadRequest("\"type\" must not contain CR, LF or NUL");
+            return HeraldError.Invalid("\"type\" must not contain CR, LF or NUL");
         }
 
         if (update.Retry is < 0)
         {
-            return HeraldError.BadRequest("\"retry\" must be a non-negative number of milliseconds");
+            return HeraldError.Invalid("\"retry\" must be a non-negative number of milliseconds");
         }
 
         return null;

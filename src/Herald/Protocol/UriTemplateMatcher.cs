@@ -18,7 +18,7 @@ namespace Herald.Protocol;
 internal sealed class UriTemplateMatcher
 {
     /// <summary>Programs up to this many states simulate on the stack (4 × 128 ints = 2 KB); larger ones rent.</summary>
-    private const int MaxStackStates = 128;
+    public const int MaxStackStates = 128;
 
     private enum Kind : byte
     {
@@ -122,8 +122,28 @@ internal sealed class UriTemplateMatcher
     private static int StateCount(TemplateExpression e) =>
         1 + (e.First != '\0' ? 1 : 0) + 3 + (e.MaxSeparators > 0 ? 3 : 0);
 
+    /// <summary>The literal text every match starts with: what the subscriber index files the template under.</summary>
+    public string Prefix => _prefix;
+
+    /// <summary>How many expressions the template has; matching work grows with it.</summary>
+    public int ExpressionCount => _expressions.Length;
+
+    /// <summary>NFA states: a match visits at most this many per topic character.</summary>
+    public int StateCountTotal => _states.Length;
+
     public bool IsMatch(ReadOnlySpan<char> topic)
     {
+        long work = 0;
+        return IsMatch(topic, ref work);
+    }
+
+    /// <summary>
+    /// Matches and adds the work done to <paramref name="work"/>: characters compared plus NFA states visited, never
+    /// more than <c>topic.Length × (StateCountTotal + 1)</c>.
+    /// </summary>
+    public bool IsMatch(ReadOnlySpan<char> topic, ref long work)
+    {
+        work += _prefix.Length + _suffix.Length;
         if (topic.Length < _prefix.Length + _suffix.Length
             || !topic.StartsWith(_prefix.AsSpan())
             || !topic.EndsWith(_suffix.AsSpan()))
@@ -132,6 +152,7 @@ internal sealed class UriTemplateMatcher
         }
 
         var middle = topic[_prefix.Length..^_suffix.Length];
+        work += middle.Length;
         if (_expressions.Length == 1)
         {
             return MatchesExpression(_expressions[0], middle);
@@ -142,7 +163,7 @@ internal sealed class UriTemplateMatcher
         if (n <= MaxStackStates)
         {
             Span<int> buffers = stackalloc int[4 * n]; // zeroed
-            return Run(middle, buffers);
+            return Run(middle, buffers, ref work);
         }
 
         var rented = ArrayPool<int>.Shared.Rent(4 * n);
@@ -150,7 +171,7 @@ internal sealed class UriTemplateMatcher
         {
             var buffers = rented.AsSpan(0, 4 * n);
             buffers.Clear();
-            return Run(middle, buffers);
+            return Run(middle, buffers, ref work);
         }
         finally
         {
@@ -223,7 +244,7 @@ internal sealed class UriTemplateMatcher
     /// Simulates the NFA. A value of 0 means the state is inactive, else 1 + the fewest separators consumed by a thread
     /// in it (meaningful in further-value states only). Only active states are visited, through their list.
     /// </summary>
-    private bool Run(ReadOnlySpan<char> input, Span<int> buffers)
+    private bool Run(ReadOnlySpan<char> input, Span<int> buffers, ref long work)
     {
         var n = _states.Length;
         var current = new StateSet(buffers[..n], buffers[n..(2 * n)]);
@@ -231,6 +252,7 @@ internal sealed class UriTemplateMatcher
         Activate(ref current, 0, 1);
         foreach (var c in input)
         {
+            work += current.Count;
             for (var k = 0; k < current.Count; k++)
             {
                 var s = current.Active[k];

@@ -91,7 +91,8 @@ public sealed class HeraldProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static HeraldProcess Start(IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null)
+    /// <param name="standardInput">Written to the process's stdin, which is then closed; without it stdin stays open and empty.</param>
+    public static HeraldProcess Start(IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null, string? standardInput = null)
     {
         Assert.True(File.Exists(CliPath), $"the CLI is not built at {CliPath}");
         var info = new ProcessStartInfo("dotnet")
@@ -121,13 +122,21 @@ public sealed class HeraldProcess : IAsyncDisposable
             info.Environment[name] = value;
         }
 
-        return new HeraldProcess(Process.Start(info)!);
+        var process = Process.Start(info)!;
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+            process.StandardInput.Close();
+        }
+
+        return new HeraldProcess(process);
     }
 
     /// <summary>Runs a command to completion (token, a failing serve); returns its exit code.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null, string? standardInput = null)
     {
-        await using var process = Start(args, workingDirectory, environment);
+        await using var process = Start(args, workingDirectory, environment, standardInput);
         var exitCode = await process.WaitForExitAsync();
         return (exitCode, process.Stdout, process.Stderr);
     }

@@ -15,7 +15,7 @@ public class PollEndpointTests
     public async Task Without_a_topic_it_answers_400()
     {
         await using var hub = await TestHub.StartAsync();
-        using var response = await PollRawAsync(hub, "timeout=0", hub.SubscriberToken("*"));
+        using var response = await hub.PollRawAsync("timeout=0", hub.SubscriberToken("*"));
         await response.AssertRefusedAsync(HttpStatusCode.BadRequest);
     }
 
@@ -26,7 +26,7 @@ public class PollEndpointTests
     public async Task A_malformed_timeout_answers_400(string timeout)
     {
         await using var hub = await TestHub.StartAsync();
-        using var response = await PollRawAsync(hub, "topic=t&timeout=" + timeout, hub.SubscriberToken("*"));
+        using var response = await hub.PollRawAsync("topic=t&timeout=" + timeout, hub.SubscriberToken("*"));
         var reason = await response.AssertRefusedAsync(HttpStatusCode.BadRequest);
         Assert.Contains("timeout", reason, StringComparison.Ordinal);
     }
@@ -35,7 +35,7 @@ public class PollEndpointTests
     public async Task Without_a_token_on_a_hub_that_is_not_anonymous_it_answers_401()
     {
         await using var hub = await TestHub.StartAsync();
-        using var response = await PollRawAsync(hub, "topic=t&timeout=0", token: null);
+        using var response = await hub.PollRawAsync("topic=t&timeout=0", token: null);
         await response.AssertRefusedAsync(HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
     }
@@ -45,7 +45,7 @@ public class PollEndpointTests
     {
         await using var hub = await TestHub.StartAsync(o => o.Anonymous = true);
         var forged = Tokens.Create("another-key-that-is-long-enough-for-hs256!!", subscribe: ["*"]);
-        using var response = await PollRawAsync(hub, "topic=t&timeout=0", forged);
+        using var response = await hub.PollRawAsync("topic=t&timeout=0", forged);
         await response.AssertRefusedAsync(HttpStatusCode.Unauthorized);
     }
 
@@ -56,7 +56,7 @@ public class PollEndpointTests
         var first = await hub.PublishAsync("t", "one");
         await hub.PublishAsync("t", "two");
 
-        var answer = await PollAsync(hub, "topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(first), token: null);
+        var answer = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(first), token: null);
 
         Assert.Equal(["two"], answer.Data);
     }
@@ -73,7 +73,7 @@ public class PollEndpointTests
             Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         }
 
-        var answer = await PollAsync(hub, "topic=t&lastEventID=" + Uri.EscapeDataString(first), hub.SubscriberToken());
+        var answer = await hub.PollAsync("topic=t&lastEventID=" + Uri.EscapeDataString(first), hub.SubscriberToken());
 
         Assert.Equal(["two\nlines", "three"], answer.Data);
         Assert.Equal(second, answer.Updates[0].GetProperty("id").GetString());
@@ -81,8 +81,12 @@ public class PollEndpointTests
         Assert.Equal(JsonValueKind.Null, answer.Updates[0].GetProperty("retry").ValueKind);
         Assert.Equal("message", answer.Updates[1].GetProperty("type").GetString());
         Assert.Equal(1500, answer.Updates[1].GetProperty("retry").GetInt64());
-        Assert.Equal(answer.Updates[1].GetProperty("id").GetString(), answer.LastEventId);
         Assert.False(answer.Gap);
+
+        // The answer's cursor resumes after everything answered.
+        var next = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(answer.LastEventId!), hub.SubscriberToken());
+        Assert.Empty(next.Updates);
+        Assert.False(next.Gap);
     }
 
     [Fact]
@@ -94,43 +98,49 @@ public class PollEndpointTests
         var secret = await hub.PublishAsync("t", "secret", isPrivate: true);
         var query = "topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(cursor);
 
-        var outsider = await PollAsync(hub, query, hub.SubscriberToken("other"));
-        var granted = await PollAsync(hub, query, hub.SubscriberToken("t"));
+        var outsider = await hub.PollAsync(query, hub.SubscriberToken("other"));
+        var granted = await hub.PollAsync(query, hub.SubscriberToken("t"));
 
         Assert.Equal(["public"], outsider.Data);
-        Assert.Equal(visible, outsider.LastEventId);
+        Assert.Equal(visible, outsider.Updates[0].GetProperty("id").GetString());
         Assert.DoesNotContain(secret, outsider.Raw, StringComparison.Ordinal);
         Assert.Equal(["public", "secret"], granted.Data);
-        Assert.Equal(secret, granted.LastEventId);
+
+        // Both read up to the same position: the outsider's cursor tells it nothing the granted one does not.
+        Assert.StartsWith("herald-cursor:", outsider.LastEventId, StringComparison.Ordinal);
+        Assert.Equal(granted.LastEventId, outsider.LastEventId);
     }
 
     [Fact]
-    public async Task When_only_an_invisible_update_arrived_the_cursor_is_echoed()
+    public async Task When_only_an_invisible_update_arrived_the_cursor_moves_past_it_and_reveals_no_id()
     {
         await using var hub = await TestHub.StartAsync();
         var cursor = await hub.PublishAsync("t", "start");
         var secret = await hub.PublishAsync("t", "secret", isPrivate: true);
 
-        var answer = await PollAsync(hub, "topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken("other"));
+        var answer = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken("other"));
+        var now = await hub.PollAsync("topic=t&timeout=0", hub.SubscriberToken("other"));
 
         Assert.Empty(answer.Updates);
-        Assert.Equal(cursor, answer.LastEventId);
         Assert.DoesNotContain(secret, answer.Raw, StringComparison.Ordinal);
+
+        // The same cursor any caller gets for "now": the head, past the secret, so it is not read again.
+        Assert.Equal(now.LastEventId, answer.LastEventId);
     }
 
     [Fact]
     public async Task A_waiting_poll_answers_as_soon_as_a_matching_update_is_published()
     {
         await using var hub = await TestHub.StartAsync();
-        var poll = PollAsync(hub, "topic=t&timeout=60", hub.SubscriberToken());
-        await WaitForWaitersAsync(hub, 1);
+        var poll = hub.PollAsync("topic=t&timeout=60", hub.SubscriberToken());
+        await hub.WaitForWaitersAsync(1);
 
         await hub.PublishAsync("other", "not mine");
         var id = await hub.PublishAsync("t", "hello");
 
         var answer = await poll.WaitAsync(SseStream.WaitLimit);
         Assert.Equal(["hello"], answer.Data);
-        Assert.Equal(id, answer.LastEventId);
+        Assert.Equal(id, answer.Updates[0].GetProperty("id").GetString());
     }
 
     [Fact]
@@ -138,8 +148,8 @@ public class PollEndpointTests
     {
         await using var hub = await TestHub.StartAsync();
         var cursor = await hub.PublishAsync("t", "start");
-        var poll = PollAsync(hub, "topic=t&timeout=60&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken("other"));
-        await WaitForWaitersAsync(hub, 1);
+        var poll = hub.PollAsync("topic=t&timeout=60&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken("other"));
+        await hub.WaitForWaitersAsync(1);
 
         await hub.PublishAsync("t", "secret", isPrivate: true);
         await hub.PublishAsync("t", "public");
@@ -149,12 +159,12 @@ public class PollEndpointTests
     }
 
     [Fact]
-    public async Task On_timeout_it_answers_no_updates_and_echoes_the_cursor()
+    public async Task On_timeout_it_answers_no_updates_and_a_cursor_that_resumes_where_the_caller_was()
     {
         await using var hub = await TestHub.StartAsync(fakeTime: true);
         var cursor = await hub.PublishAsync("t", "start");
-        var poll = PollAsync(hub, "topic=t&timeout=25&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken());
-        await WaitForWaitersAsync(hub, 1);
+        var poll = hub.PollAsync("topic=t&timeout=25&lastEventID=" + Uri.EscapeDataString(cursor), hub.SubscriberToken());
+        await hub.WaitForWaitersAsync(1);
 
         hub.Time!.Advance(TimeSpan.FromSeconds(24));
         Assert.False(poll.IsCompleted, "answered before the timeout");
@@ -162,23 +172,27 @@ public class PollEndpointTests
 
         var answer = await poll.WaitAsync(SseStream.WaitLimit);
         Assert.Empty(answer.Updates);
-        Assert.Equal(cursor, answer.LastEventId);
         Assert.False(answer.Gap);
         Assert.Equal(0, hub.Services.GetRequiredService<SubscriberIndex>().Count);
+
+        var next = await hub.PublishAsync("t", "next");
+        var resumed = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(answer.LastEventId!), hub.SubscriberToken());
+        Assert.Equal([next], resumed.Updates.Select(u => u.GetProperty("id").GetString()));
+        Assert.False(resumed.Gap);
     }
 
     [Fact]
     public async Task A_timeout_above_the_maximum_is_served_at_the_maximum()
     {
         await using var hub = await TestHub.StartAsync(fakeTime: true);
-        var poll = PollAsync(hub, "topic=t&timeout=3600", hub.SubscriberToken());
-        await WaitForWaitersAsync(hub, 1);
+        var poll = hub.PollAsync("topic=t&timeout=3600", hub.SubscriberToken());
+        await hub.WaitForWaitersAsync(1);
 
         hub.Time!.Advance(TimeSpan.FromSeconds(60));
 
         var answer = await poll.WaitAsync(SseStream.WaitLimit);
         Assert.Empty(answer.Updates);
-        Assert.Equal(JsonValueKind.Null, answer.Root.GetProperty("lastEventID").ValueKind);
+        Assert.StartsWith("herald-cursor:", answer.LastEventId, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -189,7 +203,7 @@ public class PollEndpointTests
         await hub.PublishAsync("t", "two");
         await hub.PublishAsync("t", "three");
 
-        var answer = await PollAsync(hub, "topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(evicted), hub.SubscriberToken());
+        var answer = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(evicted), hub.SubscriberToken());
 
         Assert.True(answer.Gap);
         Assert.Equal(["two", "three"], answer.Data);
@@ -201,7 +215,7 @@ public class PollEndpointTests
         await using var hub = await TestHub.StartAsync();
         await hub.PublishAsync("t", "one");
 
-        var answer = await PollAsync(hub, "topic=t&timeout=0&lastEventID=earliest", hub.SubscriberToken());
+        var answer = await hub.PollAsync("topic=t&timeout=0&lastEventID=earliest", hub.SubscriberToken());
 
         Assert.False(answer.Gap);
         Assert.Equal(["one"], answer.Data);
@@ -216,64 +230,10 @@ public class PollEndpointTests
             await hub.PublishAsync("t", "u" + i);
         }
 
-        var first = await PollAsync(hub, "topic=t&timeout=0&lastEventID=earliest", hub.SubscriberToken());
-        var second = await PollAsync(hub, "topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(first.LastEventId!), hub.SubscriberToken());
+        var first = await hub.PollAsync("topic=t&timeout=0&lastEventID=earliest", hub.SubscriberToken());
+        var second = await hub.PollAsync("topic=t&timeout=0&lastEventID=" + Uri.EscapeDataString(first.LastEventId!), hub.SubscriberToken());
 
         Assert.Equal(Enumerable.Range(0, 100).Select(i => "u" + i), first.Data);
         Assert.Equal(Enumerable.Range(100, 30).Select(i => "u" + i), second.Data);
-    }
-
-    private static Task<HttpResponseMessage> PollRawAsync(TestHub hub, string query, string? token)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, PollPath + "?" + query);
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return hub.Client.SendAsync(request);
-    }
-
-    private static async Task<PollAnswer> PollAsync(TestHub hub, string query, string? token)
-    {
-        using var response = await PollRawAsync(hub, query, token);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"poll failed: {(int)response.StatusCode} {body}");
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        return new PollAnswer(body);
-    }
-
-    /// <summary>Waits until that many polls are registered for wake-ups, so a publish or a clock advance lands on a waiting poll.</summary>
-    private static async Task WaitForWaitersAsync(TestHub hub, int count)
-    {
-        var index = hub.Services.GetRequiredService<SubscriberIndex>();
-        using var limit = new CancellationTokenSource(SseStream.WaitLimit);
-        while (index.Count < count)
-        {
-            // Real-time yield while checking a condition, not a sleep standing in for one.
-            await Task.Delay(5, limit.Token);
-        }
-    }
-
-    private sealed class PollAnswer
-    {
-        public PollAnswer(string raw)
-        {
-            Raw = raw;
-            Root = JsonDocument.Parse(raw).RootElement;
-            Updates = Root.GetProperty("updates").EnumerateArray().ToList();
-        }
-
-        public string Raw { get; }
-
-        public JsonElement Root { get; }
-
-        public List<JsonElement> Updates { get; }
-
-        public IEnumerable<string?> Data => Updates.Select(u => u.GetProperty("data").GetString());
-
-        public string? LastEventId => Root.GetProperty("lastEventID").GetString();
-
-        public bool Gap => Root.GetProperty("gap").GetBoolean();
     }
 }

@@ -86,6 +86,18 @@ public class PublishValidationTests
     }
 
     [Fact]
+    public async Task An_invalid_update_is_refused_as_invalid_before_its_topics_are_judged()
+    {
+        await using var hub = await TestHub.StartAsync();
+
+        // A token that may not publish to the topic, and an id no update may carry: the update's fault is named first.
+        using var response = await hub.PostAsync([new("topic", "https://example.com/elsewhere"), new("data", "x"), new("id", "a\nb")], hub.PublisherToken(Topic));
+
+        var reason = await response.AssertRefusedAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("\"id\"", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_digits_only_retry_is_sent_to_subscribers()
     {
         await using var hub = await TestHub.StartAsync();

@@ -7,6 +7,7 @@ const EARLY_EMPTY_MS = 1000;
 
 interface PollAnswer {
   updates: { id: string; type: string; data: string; retry: number | null }[];
+  /** The hub's cursor: send it back as `lastEventID`, also after an empty answer, or updates stored meanwhile are lost. */
   lastEventID: string | null;
   gap: boolean;
 }
@@ -52,6 +53,9 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
       }
       for (const update of answer.updates) {
         context.onUpdate({ id: update.id, type: update.type, data: update.data, retry: update.retry ?? undefined });
+      }
+      if (typeof answer.lastEventID === 'string' && answer.lastEventID !== '') {
+        context.onCursor(answer.lastEventID);
       }
       if (early) {
         // The hub holds an empty poll until its timeout; an instant empty answer means something in between does

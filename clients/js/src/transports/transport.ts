@@ -23,6 +23,8 @@ export interface AttemptContext {
   onUpdate(update: HeraldUpdate): void;
   onRetry(ms: number): void;
   onGap(requested: string): void;
+  /** Poll only: the hub's cursor to resume from, after the answer's updates (it also moves past updates not shown). */
+  onCursor(cursor: string): void;
   /** A poll answered: the connection is healthy. */
   onHealthy(): void;
 }

@@ -1,0 +1,28 @@
+using Herald.Auth;
+using Herald.Protocol;
+
+namespace Herald.Http;
+
+/// <summary>
+/// A subscribe request the gate let through: what it asked for, who asked, and where it resumes. Holds its places
+/// against the connection and template limits until disposed.
+/// </summary>
+internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, TopicSelector[] selectors, HeraldClaims claims, string? cursorText) : IDisposable
+{
+    public TopicSelector[] Selectors { get; } = selectors;
+
+    public HeraldClaims Claims { get; } = claims;
+
+    /// <summary>The resume point as the client sent it; null when it sent none (start now).</summary>
+    public string? CursorText { get; } = cursorText;
+
+    public ResumeCursor? Cursor { get; } = cursorText is null ? null : ResumeCursor.Parse(cursorText);
+
+    public void Dispose()
+    {
+        foreach (var hold in holds)
+        {
+            hold.Dispose();
+        }
+    }
+}

@@ -1,0 +1,211 @@
+using Herald.Auth;
+using Herald.Protocol;
+using Herald.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Http;
+
+/// <summary>
+/// The one door of every held request, SSE stream and long poll alike, in this order: refused while the hub stops,
+/// counted against the connection limits (before tokens and the store, so a reconnect storm's refusals cost neither),
+/// the topic selectors (their size and template limits), the templates per address, the subscriber's token, the
+/// streams per token subject, and the store's health (a store that cannot be reached could neither replay nor feed
+/// live updates: say so instead of a silent stream).
+/// </summary>
+internal sealed partial class SubscriptionGate(
+    ConnectionLimiter limiter,
+    SubscriptionQuotas quotas,
+    IHostApplicationLifetime lifetime,
+    Authorizer authorizer,
+    TopicSelectorStore selectorStore,
+    IHistoryStore store,
+    IOptions<HeraldOptions> options,
+    HeraldMetrics metrics,
+    ILogger<SubscriptionGate> logger)
+{
+    public const string LastEventIdHeader = "Last-Event-ID";
+    public const string LastEventIdQuery = "lastEventID";
+
+    /// <summary>
+    /// 128 matcher states (the matcher's stack buffer): the text between expressions and the expressions themselves;
+    /// the literal prefix and suffix cost nothing. Bounds what one template costs per topic character.
+    /// </summary>
+    public const int MaxTemplateStates = UriTemplateMatcher.MaxStackStates;
+
+    private readonly HeraldOptions _options = options.Value;
+
+    /// <summary>The admitted subscription (dispose it when the request ends), or null when refused and answered.</summary>
+    public async Task<AdmittedSubscription?> AdmitAsync(HttpContext context)
+    {
+        var (admitted, error) = await TryAdmitAsync(context).ConfigureAwait(false);
+        if (error is not null)
+        {
+            await HttpResponses.WriteErrorAsync(context, error).ConfigureAwait(false);
+        }
+
+        return admitted;
+    }
+
+    private async ValueTask<(AdmittedSubscription?, HeraldError?)> TryAdmitAsync(HttpContext context)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            metrics.Refused(LimitRefusal.ShuttingDown);
+            return (null, HttpResponses.ShuttingDown);
+        }
+
+        var address = ClientAddress.Of(context);
+        var (lease, refusal) = limiter.TryAdmit(address);
+        if (lease is null)
+        {
+            return (null, Refuse(refusal!));
+        }
+
+        var holds = new List<IDisposable> { lease };
+        var (admitted, error) = await TryAdmitHeldAsync(context, address, holds).ConfigureAwait(false);
+        if (admitted is null)
+        {
+            foreach (var hold in holds)
+            {
+                hold.Dispose();
+            }
+        }
+
+        return (admitted, error);
+    }
+
+    /// <summary>The steps after the connection limit; every place taken is added to <paramref name="holds"/>.</summary>
+    private async ValueTask<(AdmittedSubscription?, HeraldError?)> TryAdmitHeldAsync(HttpContext context, System.Net.IPAddress address, List<IDisposable> holds)
+    {
+        var request = context.Request;
+        if (!TryReadSelectors(request, out var selectors, out var error))
+        {
+            return (null, error);
+        }
+
+        var (templates, templateRefusal) = quotas.HoldTemplates(address, selectors);
+        if (templateRefusal is not null)
+        {
+            return (null, Refuse(templateRefusal));
+        }
+
+        if (templates is not null)
+        {
+            holds.Add(templates);
+        }
+
+        var (claims, authError) = await authorizer.AuthenticateSubscriberAsync(request).ConfigureAwait(false);
+        if (claims is null)
+        {
+            return (null, authError);
+        }
+
+        var (subject, subjectRefusal) = quotas.HoldSubject(claims.Subject);
+        if (subjectRefusal is not null)
+        {
+            return (null, Refuse(subjectRefusal));
+        }
+
+        if (subject is not null)
+        {
+            holds.Add(subject);
+        }
+
+        if (store is IHealthCheckable { Unavailable: { } unavailable })
+        {
+            return (null, HeraldError.Unavailable("the history store is unavailable: " + unavailable));
+        }
+
+        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)), null);
+    }
+
+    private HeraldError Refuse(LimitRefusal refusal)
+    {
+        metrics.Refused(refusal.Limit);
+        LogConnectionRefused(logger, refusal.Reason);
+        return HttpResponses.OverLimit(refusal.Reason);
+    }
+
+    /// <summary>
+    /// The compiled selectors of the <c>topic</c> parameters; refused when there are none or too many, one is too long,
+    /// or its templates exceed the template limits. Lengths are checked before anything is compiled.
+    /// </summary>
+    private bool TryReadSelectors(HttpRequest request, out TopicSelector[] selectors, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
+    {
+        var topics = request.Query["topic"];
+        selectors = [];
+        if (topics.Count == 0)
+        {
+            error = HeraldError.Invalid("missing \"topic\" query parameter: name at least one topic selector");
+            return false;
+        }
+
+        if (topics.Count > _options.MaxTopics)
+        {
+            error = HeraldError.Invalid($"too many topic selectors: {topics.Count} (at most {_options.MaxTopics})");
+            return false;
+        }
+
+        var read = new TopicSelector[topics.Count];
+        var templates = 0;
+        for (var i = 0; i < read.Length; i++)
+        {
+            var pattern = topics[i] ?? "";
+            if (pattern.Length > _options.MaxTopicLength)
+            {
+                error = HeraldError.Invalid($"a topic selector of {pattern.Length} characters is longer than the hub's limit of {_options.MaxTopicLength} (MaxTopicLength)");
+                return false;
+            }
+
+            if (pattern.Contains('{') && pattern.Length > _options.MaxTemplateLength)
+            {
+                error = HeraldError.Invalid($"a URI template of {pattern.Length} characters is longer than the hub's limit of {_options.MaxTemplateLength} (MaxTemplateLength)");
+                return false;
+            }
+
+            var selector = selectorStore.Get(pattern);
+            if (selector.ExpressionCount > _options.MaxTemplateExpressions)
+            {
+                error = HeraldError.Invalid($"a URI template with {selector.ExpressionCount} expressions has more than the hub's limit of {_options.MaxTemplateExpressions} (MaxTemplateExpressions)");
+                return false;
+            }
+
+            if (selector.MatcherStates > MaxTemplateStates)
+            {
+                error = HeraldError.Invalid($"a URI template whose matcher needs {selector.MatcherStates} states is over the hub's limit of {MaxTemplateStates}: shorten the literal text between its expressions");
+                return false;
+            }
+
+            if (selector.IsTemplate && ++templates > _options.MaxTemplatesPerSubscription)
+            {
+                error = HeraldError.Invalid($"more than {_options.MaxTemplatesPerSubscription} URI templates in one subscription (MaxTemplatesPerSubscription); exact topics count only against MaxTopics");
+                return false;
+            }
+
+            read[i] = selector;
+        }
+
+        selectors = read;
+        error = null;
+        return true;
+    }
+
+    /// <summary>The <c>Last-Event-ID</c> header, else the <c>lastEventID</c> query parameter (for clients that cannot set headers).</summary>
+    private static string? ReadCursor(HttpRequest request)
+    {
+        var header = request.Headers[LastEventIdHeader];
+        if (header.Count > 0 && !string.IsNullOrEmpty(header[0]))
+        {
+            return header[0];
+        }
+
+        var query = request.Query[LastEventIdQuery];
+        return query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber refused: {Reason}")]
+    private static partial void LogConnectionRefused(ILogger logger, string reason);
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics.Metrics;
+
+namespace Herald.Observability;
+
+/// <summary>
+/// What the stats report says about the last minute, read from this hub's own <c>Herald</c> meter (a listener on the
+/// instruments of <see cref="HeraldMetrics"/>), so the report and an exported metric can never disagree.
+/// </summary>
+internal sealed class HubStatistics : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly TimeProvider _time;
+    private long _streams;
+    private long _polls;
+
+    public HubStatistics(IMeterFactory meterFactory, TimeProvider time)
+    {
+        _time = time;
+        StartedAt = time.GetUtcNow();
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == HeraldMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+            {
+                listener.EnableMeasurementEvents(instrument, this);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, state) => ((HubStatistics)state!).OnMeasurement(instrument.Name, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, _, state) => ((HubStatistics)state!).OnLatency(instrument.Name, value));
+        _listener.Start();
+    }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public RateWindow Publishes { get; } = new();
+
+    public RateWindow Deliveries { get; } = new();
+
+    public RateWindow Drops { get; } = new();
+
+    public RateWindow Refusals { get; } = new();
+
+    public LatencySamples PublishLatency { get; } = new();
+
+    public LatencySamples DispatchLag { get; } = new();
+
+    public LatencySamples DeliveryLatency { get; } = new();
+
+    public long Streams => Interlocked.Read(ref _streams);
+
+    public long Polls => Interlocked.Read(ref _polls);
+
+    public long NowSeconds => _time.GetUtcNow().ToUnixTimeSeconds();
+
+    public void Dispose() => _listener.Dispose();
+
+    private void OnMeasurement(string name, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        switch (name)
+        {
+            case "herald.publishes":
+                Publishes.Add(NowSeconds, value);
+                break;
+            case "herald.deliveries":
+                Deliveries.Add(NowSeconds, value);
+                break;
+            case "herald.subscribers.dropped":
+                Drops.Add(NowSeconds, value);
+                break;
+            case "herald.subscriptions.refused":
+                Refusals.Add(NowSeconds, value);
+                break;
+            case "herald.streams.active":
+                Interlocked.Add(ref _streams, value);
+                break;
+            case "herald.polls.active":
+                Interlocked.Add(ref _polls, value);
+                break;
+        }
+    }
+
+    private void OnLatency(string name, double seconds)
+    {
+        switch (name)
+        {
+            case "herald.publish.duration":
+                PublishLatency.Add(seconds);
+                break;
+            case "herald.dispatch.lag":
+                DispatchLag.Add(seconds);
+                break;
+            case "herald.delivery.duration":
+                DeliveryLatency.Add(seconds);
+                break;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Herald.Auth;
+using Herald.Fanout;
+using Herald.Protocol;
+using Microsoft.Extensions.Hosting;
+
+namespace Herald.Observability;
+
+/// <summary>
+/// Sends the health report every <see cref="Interval"/> to the streams that subscribed to the stats topic by name and
+/// whose token grants it, as an <c>event: herald.stats</c> with no <c>id:</c>: node-local and not stored, so it never
+/// fills the history nor moves a client's resume point. A dashboard subscribes instead of polling.
+/// </summary>
+internal sealed class StatsBroadcaster(StatsReport report, SubscriberIndex index, Authorizer authorizer, TimeProvider time) : BackgroundService
+{
+    public const string EventType = "herald.stats";
+
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private static readonly string[] StatsTopics = [StatsReport.Topic];
+
+    private readonly List<Subscriber> _candidates = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await BroadcastAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal async Task BroadcastAsync(CancellationToken cancellationToken)
+    {
+        index.CollectMatches(StatsTopics, _candidates);
+        _candidates.RemoveAll(s => !s.Selectors.Any(static selector => selector.Pattern == StatsReport.Topic) || !authorizer.CanReceivePrivate(s.Claims, StatsTopics));
+        if (_candidates.Count == 0)
+        {
+            return;
+        }
+
+        var json = await report.WriteJsonAsync(cancellationToken).ConfigureAwait(false);
+        var frame = SseFrame.Event(EventType, System.Text.Encoding.UTF8.GetString(json));
+        foreach (var subscriber in _candidates)
+        {
+            subscriber.TryEnqueue(frame);
+        }
+
+        _candidates.Clear();
+    }
+}

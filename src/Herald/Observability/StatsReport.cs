@@ -1,0 +1,146 @@
+using System.Reflection;
+using System.Text.Json;
+using Herald.Fanout;
+using Herald.Http;
+using Herald.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Observability;
+
+/// <summary>
+/// The hub's health report: a status (<c>healthy</c>, <c>degraded</c>, <c>critical</c>) with its reasons, connections
+/// against their limits, last-minute rates, latency percentiles, the store and the feed. One JSON document, served by
+/// <c>GET /.well-known/mercure/stats</c> and sent every few seconds on the stats topic.
+/// </summary>
+internal sealed class StatsReport(
+    HubStatistics statistics,
+    ConnectionLimiter limiter,
+    Dispatcher dispatcher,
+    IHistoryStore store,
+    IOptions<HeraldOptions> options,
+    TimeProvider time)
+{
+    /// <summary>The reserved topic the report is sent on; no publisher can use it (it contains the hub's path).</summary>
+    public const string Topic = HeraldOptions.DefaultPath + "/stats";
+
+    /// <summary>1 s: a dispatch later than this is felt by users as a stalled page.</summary>
+    public static readonly TimeSpan DegradedDispatchLag = TimeSpan.FromSeconds(1);
+
+    /// <summary>90 %: a hub this close to its connection limit refuses the next reconnect storm.</summary>
+    public const double NearLimitRatio = 0.9;
+
+    private static readonly string Version =
+        typeof(StatsReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    private readonly HeraldOptions _options = options.Value;
+
+    public async Task<byte[]> WriteJsonAsync(CancellationToken cancellationToken)
+    {
+        var now = statistics.NowSeconds;
+        var unavailable = store is IHealthCheckable checkable ? checkable.Unavailable : null;
+        long? head = null;
+        if (unavailable is null)
+        {
+            try
+            {
+                head = await store.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HistoryStoreException e)
+            {
+                unavailable = e.Message;
+            }
+        }
+
+        var drops = statistics.Drops.Sum(now);
+        var lagP99 = statistics.DispatchLag.PercentileMs(99);
+        var reasons = new List<string>();
+        var status = "healthy";
+        if (unavailable is not null)
+        {
+            status = "critical";
+            reasons.Add("the history store is unavailable: " + unavailable);
+        }
+
+        void Degrade(string reason)
+        {
+            status = status == "critical" ? status : "degraded";
+            reasons.Add(reason);
+        }
+
+        if (drops > 0)
+        {
+            Degrade($"{drops} streams dropped in the last minute");
+        }
+
+        if (lagP99 is { } lag && lag > DegradedDispatchLag.TotalMilliseconds)
+        {
+            Degrade($"dispatch lag p99 is {lag:0} ms (over {DegradedDispatchLag.TotalMilliseconds:0} ms)");
+        }
+
+        if (_options.MaxConnections > 0 && limiter.Open >= NearLimitRatio * _options.MaxConnections)
+        {
+            Degrade($"{limiter.Open} of {_options.MaxConnections} connections in use");
+        }
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("status", status);
+            json.WriteStartArray("reasons");
+            reasons.ForEach(json.WriteStringValue);
+            json.WriteEndArray();
+            json.WriteString("version", Version);
+            json.WriteString("node", Environment.MachineName);
+            json.WriteNumber("uptimeSeconds", Math.Round((time.GetUtcNow() - statistics.StartedAt).TotalSeconds));
+            json.WriteNumber("heartbeatSeconds", _options.Heartbeat.TotalSeconds);
+
+            json.WriteStartObject("store");
+            json.WriteString("kind", _options.Store.Split(':', 2)[0]);
+            json.WriteString("unavailable", unavailable);
+            WriteNumberOrNull(json, "head", head);
+            json.WriteNumber("dispatched", dispatcher.DispatchedPosition);
+            WriteNumberOrNull(json, "feedLag", head is { } h ? Math.Max(0, h - dispatcher.DispatchedPosition) : null);
+            json.WriteEndObject();
+
+            json.WriteStartObject("connections");
+            json.WriteNumber("open", limiter.Open);
+            json.WriteNumber("streams", statistics.Streams);
+            json.WriteNumber("polls", statistics.Polls);
+            json.WriteNumber("limit", _options.MaxConnections);
+            json.WriteNumber("perIpLimit", _options.MaxConnectionsPerIp);
+            json.WriteEndObject();
+
+            json.WriteStartObject("lastMinute");
+            json.WriteNumber("publishes", statistics.Publishes.Sum(now));
+            json.WriteNumber("deliveries", statistics.Deliveries.Sum(now));
+            json.WriteNumber("drops", drops);
+            json.WriteNumber("refusals", statistics.Refusals.Sum(now));
+            json.WriteEndObject();
+
+            json.WriteStartObject("latencyMs");
+            WriteNumberOrNull(json, "publishP50", statistics.PublishLatency.PercentileMs(50));
+            WriteNumberOrNull(json, "publishP99", statistics.PublishLatency.PercentileMs(99));
+            WriteNumberOrNull(json, "dispatchLagP50", statistics.DispatchLag.PercentileMs(50));
+            WriteNumberOrNull(json, "dispatchLagP99", lagP99);
+            WriteNumberOrNull(json, "deliveryP50", statistics.DeliveryLatency.PercentileMs(50));
+            WriteNumberOrNull(json, "deliveryP99", statistics.DeliveryLatency.PercentileMs(99));
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+}
