@@ -6,15 +6,29 @@ using StackExchange.Redis;
 namespace Herald.Redis;
 
 /// <summary>
-/// One stream entry per update: field <c>i</c> the id, field <c>p</c> the content as compact JSON, field <c>t</c> the
-/// Redis server time it was stored (Unix ms, for age-based retention). The JSON is written
-/// deterministically (fixed field order, defaults omitted), so the append script detects "same content" by comparing strings.
+/// One stream entry per update. Format version 2 (field <c>v</c> = <c>2</c>, the codec that wrote it):
+/// <list type="bullet">
+/// <item><c>i</c> the id;</item>
+/// <item><c>p</c> the content and only the content — topics, data, type, retry, private — as compact JSON
+/// (<c>t</c>, <c>d</c>, <c>y</c>, <c>r</c>, <c>v</c>; defaults omitted);</item>
+/// <item><c>t</c> the Redis server time it was stored (Unix ms, for age-based retention);</item>
+/// <item><c>s</c> the bytes it counts against the byte limit (<see cref="HistoryLimits.SizeOf"/>).</item>
+/// </list>
+/// Idempotence compares the content field by field (the append script decodes both JSON objects), never the raw
+/// entry, so a later version adds fields (trace context, flags) beside <c>p</c>, or keys inside it, without making a
+/// retry a conflict; readers ignore fields they do not know. Version 1 entries (no <c>v</c>, no <c>s</c>) read the
+/// same; their bytes are counted as they were written (id and content lengths).
 /// </summary>
 internal static class RedisEntryCodec
 {
     public const string IdField = "i";
     public const string PayloadField = "p";
     public const string TimeField = "t";
+    public const string VersionField = "v";
+    public const string SizeField = "s";
+
+    /// <summary>The format this codec writes.</summary>
+    public const int Version = 2;
 
     public static string Encode(Update update)
     {
@@ -52,11 +66,15 @@ internal static class RedisEntryCodec
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// The stored update of an entry; <see cref="FormatException"/> (the cause inside) for an entry Herald did not write
+    /// or cannot read — foreign fields, damaged JSON, an entry id that is no position — so a reader can skip it.
+    /// </summary>
     public static StoredUpdate Decode(StreamEntry entry)
     {
         string? id = null;
         string? payload = null;
-        long storedAt = 0;
+        long? storedAt = null;
         foreach (var value in entry.Values)
         {
             if (value.Name == IdField)
@@ -69,37 +87,55 @@ internal static class RedisEntryCodec
             }
             else if (value.Name == TimeField)
             {
-                storedAt = (long)value.Value;
+                storedAt = value.Value.TryParse(out long ms) ? ms : throw new FormatException($"stream entry {entry.Id} has a time that is not a number");
+            }
+            else if (value.Name == VersionField && (!value.Value.TryParse(out int version) || version < 1))
+            {
+                // A later version is read by the fields this one knows: p keeps its meaning across versions.
+                throw new FormatException($"stream entry {entry.Id} names no format version Herald writes");
             }
         }
 
-        if (id is null || payload is null)
+        if (id is null || payload is null || storedAt is null)
         {
-            throw new FormatException($"stream entry {entry.Id} was not written by Herald");
+            throw new FormatException($"stream entry {entry.Id} was not written by Herald (no id, content or time field)");
         }
 
         var position = RedisPositions.FromEntryId(entry.Id!);
-        return new StoredUpdate(position, DecodeUpdate(id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
+        return new StoredUpdate(position, DecodeUpdate(entry.Id!, id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt.Value));
     }
 
-    private static Update DecodeUpdate(string id, string payload)
+    private static Update DecodeUpdate(string entryId, string id, string payload)
     {
-        using var document = JsonDocument.Parse(payload);
-        var root = document.RootElement;
-        var topics = new List<string>();
-        foreach (var topic in root.GetProperty("t").EnumerateArray())
+        try
         {
-            topics.Add(topic.GetString()!);
-        }
+            using var document = JsonDocument.Parse(payload);
+            var root = document.RootElement;
+            var topics = new List<string>();
+            foreach (var topic in root.GetProperty("t").EnumerateArray())
+            {
+                topics.Add(topic.GetString() ?? throw new FormatException("a topic is null"));
+            }
 
-        return new Update
+            if (topics.Count == 0)
+            {
+                throw new FormatException("no topic");
+            }
+
+            return new Update
+            {
+                Id = id,
+                Topics = topics,
+                Data = root.GetProperty("d").GetString() ?? "",
+                Type = root.TryGetProperty("y", out var type) ? type.GetString() : null,
+                Retry = root.TryGetProperty("r", out var retry) ? retry.GetInt64() : null,
+                Private = root.TryGetProperty("v", out var isPrivate) && isPrivate.GetBoolean(),
+            };
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            Id = id,
-            Topics = topics,
-            Data = root.GetProperty("d").GetString() ?? "",
-            Type = root.TryGetProperty("y", out var type) ? type.GetString() : null,
-            Retry = root.TryGetProperty("r", out var retry) ? retry.GetInt64() : null,
-            Private = root.TryGetProperty("v", out var isPrivate) && isPrivate.GetBoolean(),
-        };
+            // JSON that does not parse, a missing field, a field of the wrong kind: all one fault, "cannot read it".
+            throw new FormatException($"stream entry {entryId} has content Herald cannot read: {e.Message}", e);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Herald.Storage;
@@ -17,6 +19,9 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     /// <summary>Entries the feed reads per round trip: large enough to catch up quickly, small enough to stay a short command.</summary>
     public const int FeedPageSize = 512;
 
+    /// <summary>How many skipped entries a node remembers having reported, so each is logged once, not on every replay.</summary>
+    private const int ReportedEntriesLimit = 1024;
+
     /// <summary>The first retry delay of the feed after a failed read; doubled up to the reconnect maximum, with jitter.</summary>
     private static readonly TimeSpan FeedRetryBaseDelay = TimeSpan.FromMilliseconds(100);
 
@@ -33,6 +38,8 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _trimLoop;
+    private readonly ConcurrentDictionary<string, bool> _reportedEntries = new(StringComparer.Ordinal);
+    private string? _feedProblem;
     private int _feedTaken;
     private int _feedStarted;
     private int _subscribed;
@@ -77,6 +84,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     public string? Unavailable =>
         !_connection.IsConnected ? $"Redis at {_url.Display} is unreachable"
         : Volatile.Read(ref _feedStarted) == 0 ? $"connecting to Redis at {_url.Display}"
+        : Volatile.Read(ref _feedProblem) is { } problem ? $"the live feed cannot advance: {problem}"
         : null;
 
     /// <summary>
@@ -107,11 +115,17 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
 
     public async ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(update);
         var id = update.Id ?? throw new ArgumentException("The update needs an id before it is stored.", nameof(update));
+        if (update.Topics is null || update.Data is null)
+        {
+            throw new ArgumentException("The update needs topics and data (empty data is \"\") to be stored.", nameof(update));
+        }
+
         RedisValue[] args =
         [
             id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
-            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(),
+            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
         ];
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
@@ -122,7 +136,13 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             1 => AppendStatus.Duplicate,
             _ => AppendStatus.Conflict,
         };
-        return new AppendResult(status, id, RedisPositions.FromEntryId((string)result[1]!));
+        var position = RedisPositions.FromEntryId((string)result[1]!);
+        if (status == AppendStatus.Appended && (long)result[2] is var skipped and > 0)
+        {
+            LogAppendedAfterForeignEntry(_logger, _url.Display, position, skipped);
+        }
+
+        return new AppendResult(status, id, position);
     }
 
     public async ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)
@@ -136,18 +156,8 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
 
     public async ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken)
     {
-        // XREAD (not blocking) returns the entries strictly after the given id, in order: exactly "after this position".
-        return await RunAsync<IReadOnlyList<StoredUpdate>>(async db =>
-        {
-            var entries = await db.StreamReadAsync(_stream, RedisPositions.ToEntryId(afterPosition), maxCount).ConfigureAwait(false);
-            var page = new StoredUpdate[entries.Length];
-            for (var i = 0; i < entries.Length; i++)
-            {
-                page[i] = RedisEntryCodec.Decode(entries[i]);
-            }
-
-            return page;
-        }, "read history").ConfigureAwait(false);
+        var (page, _) = await RunAsync(db => ReadPageAsync(db, RedisPositions.ToEntryId(afterPosition), maxCount), "read history").ConfigureAwait(false);
+        return page;
     }
 
     public async ValueTask<long> GetHeadAsync(CancellationToken cancellationToken)
@@ -173,48 +183,71 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             throw new InvalidOperationException("The feed of a history store has a single consumer: the hub's dispatcher.");
         }
 
-        long? last = null;
+        var cursor = new RedisFeedCursor();
+        var page = new List<StoredUpdate>(FeedPageSize);
         var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
-            IReadOnlyList<StoredUpdate> page;
+            RedisFeedRead read;
+            RedisFeedTurn turn;
+            page.Clear();
             try
             {
                 await EnsureSubscribedAsync().ConfigureAwait(false);
+                var (generation, position) = (cursor.Generation, cursor.Position);
 
-                // "From now on" starts at the head when the feed first reaches Redis; the node is not ready before that.
-                last ??= await GetHeadAsync(cancellationToken).ConfigureAwait(false);
-                page = await ReadAfterAsync(last.Value, FeedPageSize, cancellationToken).ConfigureAwait(false);
+                // The first read starts at the head ("from now on"); the node is not ready before it.
+                read = await RunAsync(db => ReadFeedAsync(db, cursor.After), "read the live feed").ConfigureAwait(false);
+                turn = cursor.Advance(read, page, TryDecode);
+                Volatile.Write(ref _feedProblem, null);
                 if (Interlocked.Exchange(ref _feedStarted, 1) == 0)
                 {
-                    LogFeedStarted(_logger, _url.Display, last.Value);
+                    LogFeedStarted(_logger, _url.Display, read.Generation, cursor.Position);
                 }
 
                 if (failures > 0)
                 {
-                    LogFeedResumed(_logger, last.Value);
+                    LogFeedResumed(_logger, cursor.Position);
                     failures = 0;
                 }
-            }
-            catch (HistoryStoreException e)
-            {
-                if (failures++ == 0)
+
+                if (turn == RedisFeedTurn.Replaced)
                 {
-                    LogFeedFailed(_logger, e.Message);
+                    LogHistoryReplaced(_logger, _url.Display, generation!, position, read.Generation, read.Head);
+                    continue;
                 }
 
-                // Woken early by a reconnection; resumes after `last`, so nothing appended meanwhile is missed.
+                if (turn == RedisFeedTurn.WentBack)
+                {
+                    LogHistoryWentBack(_logger, _url.Display, read.Generation, position, read.Head, cursor.Position);
+                    continue;
+                }
+            }
+            catch (Exception e)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                // Whatever the failure, the feed retries: an exception here would end the dispatcher, and with it the host.
+                Volatile.Write(ref _feedProblem, e is HistoryStoreException ? e.Message : $"unexpected {e.GetType().Name} (see the log)");
+                if (failures++ == 0)
+                {
+                    LogFeedFailed(_logger, e);
+                }
+
+                // Woken early by a reconnection; resumes where the cursor stands, so nothing appended meanwhile is missed.
                 await WaitForNudgeAsync(RetryDelay(failures), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             foreach (var stored in page)
             {
-                last = stored.Position;
                 yield return stored;
             }
 
-            if (page.Count < FeedPageSize)
+            if (read.Entries.Length < FeedPageSize)
             {
                 await WaitForNudgeAsync(_options.SafetyPollInterval, cancellationToken).ConfigureAwait(false);
             }
@@ -234,6 +267,87 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         await _trimLoop.ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxCount"/> updates after an entry id, in order, and the id of the last entry read. Entries
+    /// Herald cannot decode are reported once and passed over; the page is filled past them, so a short page means the
+    /// end of the stream, never a skipped entry.
+    /// </summary>
+    private async Task<(List<StoredUpdate> Page, RedisValue LastRead)> ReadPageAsync(IDatabase db, RedisValue after, int maxCount)
+    {
+        // XREAD (not blocking) returns the entries strictly after the given id, in order: exactly "after this position".
+        var page = new List<StoredUpdate>(Math.Min(maxCount, FeedPageSize));
+        var lastRead = after;
+        while (page.Count < maxCount)
+        {
+            var wanted = maxCount - page.Count;
+            var entries = await db.StreamReadAsync(_stream, lastRead, wanted).ConfigureAwait(false);
+            foreach (var entry in entries)
+            {
+                lastRead = entry.Id;
+                if (TryDecode(entry, out var stored))
+                {
+                    page.Add(stored);
+                }
+            }
+
+            if (entries.Length < wanted)
+            {
+                break;
+            }
+        }
+
+        return (page, lastRead);
+    }
+
+    /// <summary>One atomic read of the generation, the head and the entries after <paramref name="after"/> (null: the head).</summary>
+    private async Task<RedisFeedRead> ReadFeedAsync(IDatabase db, string? after)
+    {
+        RedisValue[] args = [after ?? "", FeedPageSize, StoreGeneration.New()];
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Feed, _keys, args).ConfigureAwait(false))!;
+        var rawEntries = (RedisResult[])result[3]!;
+        var entries = new StreamEntry[rawEntries.Length];
+        for (var i = 0; i < rawEntries.Length; i++)
+        {
+            var entry = (RedisResult[])rawEntries[i]!;
+            var fields = (RedisValue[])entry[1]!;
+            var values = new NameValueEntry[fields.Length / 2];
+            for (var f = 0; f < values.Length; f++)
+            {
+                values[f] = new NameValueEntry(fields[2 * f], fields[2 * f + 1]);
+            }
+
+            entries[i] = new StreamEntry((RedisValue)entry[0], values);
+        }
+
+        var head = long.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture);
+        return new RedisFeedRead((string)result[0]!, head, (string)result[2]!, entries, result[4].IsNull ? null : (string?)result[4]);
+    }
+
+    private bool TryDecode(StreamEntry entry, [NotNullWhen(true)] out StoredUpdate? stored)
+    {
+        stored = TryDecode(entry);
+        return stored is not null;
+    }
+
+    /// <summary>The entry's update, or null for one Herald did not write or cannot read (reported once per node).</summary>
+    private StoredUpdate? TryDecode(StreamEntry entry)
+    {
+        try
+        {
+            return RedisEntryCodec.Decode(entry);
+        }
+        catch (FormatException e)
+        {
+            var entryId = entry.Id.ToString();
+            if (_reportedEntries.Count < ReportedEntriesLimit && _reportedEntries.TryAdd(entryId, true))
+            {
+                LogSkippedEntry(_logger, entryId, _url.Display, e);
+            }
+
+            return null;
+        }
     }
 
     private void Nudge() => _nudges.Writer.TryWrite(true);
@@ -329,21 +443,33 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Server} is not reachable yet; the node stays not-ready until it is")]
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Redis at {Server} is not reachable yet; the node stays not-ready until it is")]
     private static partial void LogStartingDisconnected(ILogger logger, string server);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the connection to Redis at {Server} ({FailureType}): publishes and new subscriptions answer 503 until it is back")]
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Lost the connection to Redis at {Server} ({FailureType}): publishes and new subscriptions answer 503 until it is back")]
     private static partial void LogDisconnected(ILogger logger, string server, string failureType);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reconnected to Redis at {Server}")]
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Reconnected to Redis at {Server}")]
     private static partial void LogReconnected(ILogger logger, string server);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the live feed from Redis at {Server} after position {Position}")]
-    private static partial void LogFeedStarted(ILogger logger, string server, long position);
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Reading the live feed from Redis at {Server} (generation {Generation}) after position {Position}")]
+    private static partial void LogFeedStarted(ILogger logger, string server, string generation, long position);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The live feed cannot read Redis: {Reason}; retrying with backoff")]
-    private static partial void LogFeedFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "The live feed cannot read Redis; retrying with backoff, the node is not ready meanwhile")]
+    private static partial void LogFeedFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The live feed resumed after position {Position}")]
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "The live feed resumed after position {Position}")]
     private static partial void LogFeedResumed(ILogger logger, long position);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "Skipped stream entry {EntryId} in Redis at {Server}: Herald did not write it or cannot read it; the live feed and replay pass over it")]
+    private static partial void LogSkippedEntry(ILogger logger, string entryId, string server, Exception exception);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "The history in Redis at {Server} was replaced (emptied by FLUSHALL or a restart without persistence, or another server): generation {OldGeneration} at position {OldPosition} became {Generation} at head {Head}. Updates of the old history not yet dispatched are gone; the live feed continues from position 0 of the new one")]
+    private static partial void LogHistoryReplaced(ILogger logger, string server, string oldGeneration, long oldPosition, string generation, long head);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "The history in Redis at {Server} went back (generation {Generation}): its head is {Head}, and position {OldPosition}, already dispatched here, is gone or holds another update (a failover to a lagging replica, a restored backup?). Updates the rollback lost are gone; the live feed reads again after position {Position}, skipping what it already dispatched")]
+    private static partial void LogHistoryWentBack(ILogger logger, string server, string generation, long oldPosition, long head, long position);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Appended at position {Position} in Redis at {Server}: an entry Herald did not write held the next position, so positions jump after {Skipped}")]
+    private static partial void LogAppendedAfterForeignEntry(ILogger logger, string server, long position, long skipped);
 }

@@ -11,6 +11,9 @@ namespace Herald.Redis.Tests;
 /// <summary>Two real <c>herald serve</c> nodes on one Redis behave as one hub, through node loss and Redis outages.</summary>
 public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    /// <summary>The EventId of the store's "skipped an entry Herald did not write" warning.</summary>
+    private const int CorruptEntryEventId = 210;
+
     private readonly string _subscriberToken = Tokens.Create(HeraldProcess.Key, subscribe: ["*"]);
     private Cluster _cluster = null!;
 
@@ -221,6 +224,41 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(acknowledged.ToList(), replayed.Where(acknowledged.Contains).ToList());
         Assert.Equal(replayed.Count, replayed.Distinct().Count());
         Assert.Equal(replayed, live);
+    }
+
+    [Fact]
+    public async Task Corrupt_entries_are_logged_once_and_skipped_live_and_on_replay_and_stop_no_node()
+    {
+        var (nodeA, a) = await _cluster.StartNodeAsync();
+        var (nodeB, b) = await _cluster.StartNodeAsync();
+        await using var onA = await SseStream.OpenAsync(a, Cluster.HubPath, ["t"], _subscriberToken, null);
+        await using var onB = await SseStream.OpenAsync(b, Cluster.HubPath, ["t"], _subscriberToken, null);
+        Assert.Equal(HttpStatusCode.OK, await _cluster.PublishStatusAsync(a, "before", "1"));
+
+        // Written by hand under the stream key: fields Herald never writes, and Herald's fields with damaged content.
+        await _cluster.Redis.CliAsync("XADD", "herald:stream", "2-0", "foo", "bar");
+        await _cluster.Redis.CliAsync("XADD", "herald:stream", "99-0", "i", "damaged", "p", "{not json", "t", "1");
+        Assert.Equal(HttpStatusCode.OK, await _cluster.PublishStatusAsync(b, "after", "2"));
+
+        Assert.Equal(["before", "after"], (await onA.ReadUntilDataAsync("2")).Select(e => e.EventId));
+        Assert.Equal(["before", "after"], (await onB.ReadUntilDataAsync("2")).Select(e => e.EventId));
+        await using (var replay = await SseStream.OpenAsync(b, Cluster.HubPath, ["t"], _subscriberToken, "earliest"))
+        {
+            Assert.Equal(["before", "after"], (await replay.ReadUntilDataAsync("2")).Select(e => e.EventId));
+        }
+
+        // Both nodes still serve and are ready; each named each bad entry once (feed and replay alike).
+        Assert.Equal(HttpStatusCode.OK, await _cluster.PublishStatusAsync(a, "marker", "end"));
+        Assert.Equal(["marker"], (await onB.ReadUntilDataAsync("end")).Select(e => e.EventId));
+        await Cluster.WaitForReadyAsync(a, HttpStatusCode.OK);
+        await Cluster.WaitForReadyAsync(b, HttpStatusCode.OK);
+        foreach (var node in new[] { nodeA, nodeB })
+        {
+            await node.WaitForLineAsync(l => l.Contains("99-0", StringComparison.Ordinal));
+            var reports = node.Stdout.Split('\n').Where(l => l.Contains("RedisHistoryStore[" + CorruptEntryEventId + "]", StringComparison.Ordinal)).ToList();
+            output.WriteLine(string.Join('\n', reports));
+            Assert.Equal(2, reports.Count);
+        }
     }
 
     public async Task InitializeAsync() => _cluster = await Cluster.StartAsync();

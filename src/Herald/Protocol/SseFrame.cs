@@ -70,18 +70,8 @@ internal sealed class SseFrame
         var id = update.Id.AsSpan();
         var data = update.Data.AsSpan();
         Span<byte> retryDigits = stackalloc byte[20];
-        var retryLength = 0;
-        if (update.Retry is { } retry && !retry.TryFormat(retryDigits, out retryLength))
-        {
-            throw new ArgumentOutOfRangeException(nameof(update), "retry does not fit");
-        }
-
-        var length = (type.IsEmpty ? 0 : EventField.Length + Utf8.GetByteCount(type) + 1)
-            + (update.Retry is null ? 0 : RetryField.Length + retryLength + 1)
-            + IdField.Length + Utf8.GetByteCount(id) + 1
-            + DataLinesLength(data)
-            + 1;
-        var bytes = new byte[length];
+        var retryLength = RetryDigits(update, retryDigits);
+        var bytes = new byte[FrameLength(update, retryLength)];
         var span = bytes.AsSpan();
         if (!type.IsEmpty)
         {
@@ -104,6 +94,34 @@ internal sealed class SseFrame
 
         span[0] = (byte)'\n';
         return new SseFrame(position, bytes);
+    }
+
+    /// <summary>The size in bytes of the frame <see cref="ForUpdate"/> builds, without building it.</summary>
+    public static int LengthOf(Update update)
+    {
+        Span<byte> retryDigits = stackalloc byte[20];
+        return FrameLength(update, RetryDigits(update, retryDigits));
+    }
+
+    private static int RetryDigits(Update update, Span<byte> digits)
+    {
+        var length = 0;
+        if (update.Retry is { } retry && !retry.TryFormat(digits, out length))
+        {
+            throw new ArgumentOutOfRangeException(nameof(update), "retry does not fit");
+        }
+
+        return length;
+    }
+
+    private static int FrameLength(Update update, int retryLength)
+    {
+        var type = update.Type.AsSpan();
+        return (type.IsEmpty ? 0 : EventField.Length + Utf8.GetByteCount(type) + 1)
+            + (update.Retry is null ? 0 : RetryField.Length + retryLength + 1)
+            + IdField.Length + Utf8.GetByteCount(update.Id.AsSpan()) + 1
+            + DataLinesLength(update.Data.AsSpan())
+            + 1;
     }
 
     private static ReadOnlySpan<byte> EventField => "event: "u8;

@@ -1,8 +1,25 @@
+using Herald.Protocol;
+
 namespace Herald.Storage;
 
-/// <summary>The retention bounds every store honours: the oldest updates go first when any is exceeded.</summary>
+/// <summary>
+/// The retention bounds every store honours: the oldest updates go first when any is exceeded. <see cref="MaxBytes"/>
+/// bounds the sum of <see cref="SizeOf"/> over the retained updates, in every store.
+/// </summary>
 public sealed record HistoryLimits(int MaxCount, TimeSpan MaxAge, long MaxBytes)
 {
+    /// <summary>
+    /// The bytes one update counts against <see cref="MaxBytes"/>: the UTF-8 size of its SSE frame (<c>event:</c>,
+    /// <c>retry:</c>, <c>id:</c> and <c>data:</c> lines and the blank line), exactly what a replay sends for it. The same
+    /// in every store, so a limit means the same whichever keeps the history; bookkeeping a store adds (indexes, JSON,
+    /// Redis entry fields) is not counted.
+    /// </summary>
+    public static long SizeOf(Update update)
+    {
+        StorableUpdate.RequireId(update);
+        return SseFrame.LengthOf(update);
+    }
+
     /// <summary>
     /// Memory: 10,000 updates, one day, 64 MiB — covers a few minutes of a busy hub's reconnects (and a laptop that
     /// slept overnight) while keeping the process's memory predictable.

@@ -40,7 +40,7 @@ public sealed class MemoryHistoryStore : IHistoryStore
 
     public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
     {
-        var id = update.Id ?? throw new ArgumentException("The update needs an id before it is stored.", nameof(update));
+        var id = StorableUpdate.RequireId(update);
         lock (_lock)
         {
             var now = _time.GetUtcNow();

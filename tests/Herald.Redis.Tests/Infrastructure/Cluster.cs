@@ -25,7 +25,8 @@ public sealed class Cluster : IAsyncDisposable
 
     public string PublisherToken { get; } = Tokens.Create(HeraldProcess.Key, publish: ["*"]);
 
-    public static async Task<Cluster> StartAsync() => new(await RedisServer.StartAsync());
+    /// <param name="persistent">False: a Redis without persistence, which a restart empties.</param>
+    public static async Task<Cluster> StartAsync(bool persistent = true) => new(await RedisServer.StartAsync(persistent));
 
     /// <summary>Starts a node and waits until it reports ready (connected and reading the feed).</summary>
     public async Task<(HeraldProcess Process, HttpClient Client)> StartNodeAsync(params string[] extraArgs)

@@ -7,7 +7,8 @@ namespace Herald.Redis.Tests.Infrastructure;
 
 /// <summary>
 /// A private <c>redis-server</c> on a free 127.0.0.1 port, persisting with <c>appendonly yes</c> and
-/// <c>appendfsync always</c> into its own directory, so a test can kill and restart it without touching another's.
+/// <c>appendfsync always</c> into its own directory (or, when asked, not persisting at all: a restart comes back empty),
+/// so a test can kill and restart it without touching another's.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -17,18 +18,22 @@ public sealed class RedisServer : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private Process? _process;
 
-    private RedisServer(int port)
+    private readonly bool _persistent;
+
+    private RedisServer(int port, bool persistent)
     {
         Port = port;
+        _persistent = persistent;
     }
 
     public int Port { get; }
 
     public string Url => $"redis://127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <param name="persistent">False: no AOF and no snapshots, as a cache-only Redis; a restart starts it empty.</param>
+    public static async Task<RedisServer> StartAsync(bool persistent = true)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), persistent);
         await server.RestartAsync();
         return server;
     }
@@ -46,7 +51,7 @@ public sealed class RedisServer : IAsyncDisposable
         foreach (var arg in new[]
         {
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", _directory.Path,
+            "--save", "", "--appendonly", _persistent ? "yes" : "no", "--appendfsync", "always", "--dir", _directory.Path,
         })
         {
             info.ArgumentList.Add(arg);
@@ -89,18 +94,23 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <summary>Empties every database with redis-cli, as an operator's FLUSHALL would.</summary>
-    public async Task FlushAllAsync()
+    public async Task FlushAllAsync() => Assert.Equal("OK", await CliAsync("FLUSHALL"));
+
+    /// <summary>Runs one command with <c>redis-cli</c>, as an operator would, and returns its trimmed output.</summary>
+    public async Task<string> CliAsync(params string[] command)
     {
-        var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "FLUSHALL" })
+        var info = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])["-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. command])
         {
             info.ArgumentList.Add(arg);
         }
 
         using var cli = Process.Start(info)!;
-        var output = await cli.StandardOutput.ReadToEndAsync();
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var error = cli.StandardError.ReadToEndAsync();
         await cli.WaitForExitAsync();
-        Assert.Equal("OK", output.Trim());
+        Assert.True(cli.ExitCode == 0, $"redis-cli {string.Join(' ', command)} failed: {await error}");
+        return (await output).Trim();
     }
 
     /// <summary>SIGKILL: no shutdown save; only what <c>appendfsync always</c> already wrote survives.</summary>

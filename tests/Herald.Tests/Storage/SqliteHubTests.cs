@@ -6,6 +6,9 @@ namespace Herald.Tests.Storage;
 
 public sealed class SqliteHubTests : IDisposable
 {
+    /// <summary>A publish that takes this long is hanging: the writer loop is gone.</summary>
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(10);
+
     private readonly TempDirectory _dir = new();
 
     [Fact]
@@ -75,6 +78,44 @@ public sealed class SqliteHubTests : IDisposable
         Assert.Equal("after unlock", (await stream.NextAsync()).Data);
         Assert.False(stream.Completion.IsCompleted);
         Assert.DoesNotContain("while locked", stream.RawText);
+    }
+
+    [Fact]
+    public async Task A_damaged_row_fails_only_the_batch_that_reads_it_and_replay_passes_over_it()
+    {
+        var path = _dir.File("history.db");
+        await using (var hub = await TestHub.StartAsync(o => o.Store = "sqlite:" + path))
+        {
+            await hub.PublishAsync("t", "content", id: "order-1");
+        }
+
+        // Another program damages the retained row: reading it back fails with a JSON error, not a SQLite one.
+        using (var other = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            other.Open();
+            using var damage = other.CreateCommand();
+            damage.CommandText = "UPDATE updates SET topics = '[' WHERE id = 'order-1'";
+            damage.ExecuteNonQuery();
+        }
+
+        await using var restarted = await TestHub.StartAsync(o => o.Store = "sqlite:" + path);
+        await using var stream = await restarted.SubscribeAsync(["t"]);
+
+        // The retry must look the damaged row up: its batch fails, and its publisher hears why.
+        using var retry = await restarted.PostAsync([new("topic", "t"), new("data", "content"), new("id", "order-1")]).WaitAsync(WaitLimit);
+        var reason = await retry.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, retry.StatusCode);
+        Assert.Contains("not stored", reason);
+        Assert.Contains("unexpected JsonException", reason);
+
+        // The writer survived it: the next publish is committed and delivered.
+        using var next = await restarted.PostAsync([new("topic", "t"), new("data", "after"), new("id", "order-2")]).WaitAsync(WaitLimit);
+        Assert.Equal((HttpStatusCode.OK, "order-2"), (next.StatusCode, await next.Content.ReadAsStringAsync()));
+        Assert.Equal("after", (await stream.NextAsync()).Data);
+
+        // A replay passes over the damaged row instead of failing every client that resumes from before it.
+        await using var replay = await restarted.SubscribeAsync(["t"], lastEventId: "earliest");
+        Assert.Equal(["order-2"], (await replay.ReadUntilDataAsync("after")).Select(e => e.EventId));
     }
 
     public void Dispose() => _dir.Dispose();

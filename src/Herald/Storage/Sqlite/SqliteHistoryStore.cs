@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -18,8 +19,13 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
     /// </summary>
     public const int LockWaitSeconds = 5;
 
+    /// <summary>How many unreadable rows a store remembers having reported, so each is logged once, not on every replay.</summary>
+    private const int ReportedRowsLimit = 1024;
+
     private readonly string _path;
     private readonly string _readConnectionString;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<long, bool> _reportedRows = new();
     private readonly FileStream _lock;
     private readonly SqliteWriter _writer;
     private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
@@ -29,6 +35,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
     public SqliteHistoryStore(string path, HistoryLimits limits, TimeProvider time, ILogger<SqliteHistoryStore> logger)
     {
         _path = Path.GetFullPath(path);
+        _logger = logger;
         _lock = AcquireLock(_path);
         try
         {
@@ -48,8 +55,12 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
     /// <summary>Applies retention now instead of at the next background step.</summary>
     internal Task EnforceRetentionAsync() => _writer.EnforceRetentionAsync();
 
-    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken) =>
-        _writer.AppendAsync(update, cancellationToken);
+    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        // Refused here, to its caller: past this point the update shares a batch (and a transaction) with others.
+        StorableUpdate.RequireId(update);
+        return _writer.AppendAsync(update, cancellationToken);
+    }
 
     public ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken) =>
         ReadAsync(connection =>
@@ -60,22 +71,42 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             return command.ExecuteScalar() is long position ? position : (long?)null;
         });
 
+    /// <summary>
+    /// Rows that cannot be read back (damaged by another program) are logged once and passed over; the page is filled
+    /// past them, so a replay reading until an empty page never stops early at one.
+    /// </summary>
     public ValueTask<IReadOnlyList<StoredUpdate>> ReadAfterAsync(long afterPosition, int maxCount, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<StoredUpdate>>(connection =>
         {
             // One short statement per page: a long replay never pins a read snapshot that would stop WAL checkpoints.
             using var command = connection.CreateCommand();
             command.CommandText = $"SELECT {SqliteRows.Columns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
-            command.Parameters.AddWithValue("$after", afterPosition);
-            command.Parameters.AddWithValue("$limit", maxCount);
-            using var reader = command.ExecuteReader();
+            var after = command.Parameters.AddWithValue("$after", afterPosition);
+            var limit = command.Parameters.AddWithValue("$limit", maxCount);
             var page = new List<StoredUpdate>();
-            while (reader.Read())
+            while (true)
             {
-                page.Add(SqliteRows.Read(reader));
-            }
+                var rows = 0;
+                using (var reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        rows++;
+                        after.Value = reader.GetInt64(0);
+                        if (TryRead(reader) is { } stored)
+                        {
+                            page.Add(stored);
+                        }
+                    }
+                }
 
-            return page;
+                if (page.Count == maxCount || rows < (int)limit.Value!)
+                {
+                    return page;
+                }
+
+                limit.Value = maxCount - page.Count;
+            }
         });
 
     public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
@@ -102,6 +133,24 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         _lock.Dispose();
     }
 
+    private StoredUpdate? TryRead(SqliteDataReader reader)
+    {
+        try
+        {
+            return SqliteRows.Read(reader);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or InvalidCastException or FormatException)
+        {
+            var position = reader.GetInt64(0);
+            if (_reportedRows.Count < ReportedRowsLimit && _reportedRows.TryAdd(position, true))
+            {
+                LogSkippedRow(_logger, position, _path, e);
+            }
+
+            return null;
+        }
+    }
+
     private ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read)
     {
         try
@@ -115,6 +164,9 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             throw new HistoryStoreException($"cannot read the history file '{_path}': {e.Message}", e);
         }
     }
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Skipped position {Position} of {Path}: the row cannot be read back (damaged by another program?); replay passes over it")]
+    private static partial void LogSkippedRow(ILogger logger, long position, string path, Exception exception);
 
     private static FileStream AcquireLock(string path)
     {

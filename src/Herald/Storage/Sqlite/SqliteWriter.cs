@@ -125,6 +125,10 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The loop survives any failure: a batch that fails is answered with <see cref="HistoryStoreException"/> and the
+    /// next one proceeds, so one bad moment never leaves later publishers waiting forever.
+    /// </summary>
     private async Task RunAsync()
     {
         var batch = new List<Pending>(MaxBatch);
@@ -210,9 +214,11 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
             transaction.Commit();
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
-            LogCommitFailed(_logger, _path, e.Message);
+            // Any failure, not only SQLite's (a damaged row, a bug): this batch is refused, the loop goes on.
+            // Nothing was committed (the transaction rolls back), so the head and the counters are unchanged.
+            LogCommitFailed(_logger, _path, batch.Count, e);
             var failure = new HistoryStoreException($"the history file '{_path}' cannot be written: {Describe(e)}", e);
             foreach (var pending in batch)
             {
@@ -326,9 +332,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             SqliteSchema.Execute(_connection, "PRAGMA wal_checkpoint(PASSIVE)");
             return false;
         }
-        catch (SqliteException e)
+        catch (Exception e)
         {
-            LogCleanupFailed(_logger, _path, e.Message);
+            LogCleanupFailed(_logger, _path, e);
             return false;
         }
     }
@@ -345,22 +351,24 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         return command;
     }
 
-    private static string Describe(SqliteException e) => e.SqliteErrorCode switch
+    /// <summary>The reason a 503 carries: SQLite's cause in plain words; for anything else only its kind, the log has the rest.</summary>
+    private static string Describe(Exception exception) => exception switch
     {
-        26 => "the file is not a SQLite database (corrupt, or another kind of file)",
-        11 => "the database file is corrupt",
-        13 => "the disk is full",
-        14 => "the file cannot be opened (missing folder, or no permission)",
-        5 or 6 => "the database is locked by another process",
-        8 => "the file is read-only",
-        _ => e.Message,
+        SqliteException { SqliteErrorCode: 26 } => "the file is not a SQLite database (corrupt, or another kind of file)",
+        SqliteException { SqliteErrorCode: 11 } => "the database file is corrupt",
+        SqliteException { SqliteErrorCode: 13 } => "the disk is full",
+        SqliteException { SqliteErrorCode: 14 } => "the file cannot be opened (missing folder, or no permission)",
+        SqliteException { SqliteErrorCode: 5 or 6 } => "the database is locked by another process",
+        SqliteException { SqliteErrorCode: 8 } => "the file is read-only",
+        SqliteException e => e.Message,
+        _ => $"an unexpected {exception.GetType().Name} (details in the hub's log)",
     };
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Committing to {Path} failed; publishes answer 503: {Reason}")]
-    private static partial void LogCommitFailed(ILogger logger, string path, string reason);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Committing to {Path} failed: its {Count} publishes answer 503, later ones are tried afresh")]
+    private static partial void LogCommitFailed(ILogger logger, string path, int count, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention cleanup of {Path} failed, will retry: {Reason}")]
-    private static partial void LogCleanupFailed(ILogger logger, string path, string reason);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Retention cleanup of {Path} failed, will retry")]
+    private static partial void LogCleanupFailed(ILogger logger, string path, Exception exception);
 
     private sealed class Pending(Update update)
     {
