@@ -17,6 +17,7 @@ internal sealed partial class Dispatcher : BackgroundService
     private readonly HeraldMetrics _metrics;
     private readonly ILogger<Dispatcher> _logger;
     private readonly List<Subscriber> _candidates = [];
+    private readonly List<Subscriber> _sweep = [];
 
     private readonly TimeProvider _time;
 
@@ -49,6 +50,11 @@ internal sealed partial class Dispatcher : BackgroundService
 
     internal void Dispatch(StoredUpdate stored)
     {
+        if (stored.Position <= DispatchedPosition && DispatchedPosition > 0)
+        {
+            ForgetReplayedPositions(stored.Position);
+        }
+
         var update = stored.Update;
         var frame = stored.Frame;
         _index.CollectMatches(update.Topics, _candidates);
@@ -78,6 +84,25 @@ internal sealed partial class Dispatcher : BackgroundService
         DispatchedPosition = stored.Position;
         LogDispatched(_logger, stored.Position, delivered);
     }
+
+    /// <summary>
+    /// The feed went back: the store's positions started over (an emptied or replaced Redis). What a stream replayed
+    /// was counted in the old positions, so skipping live frames "already replayed" would skip new updates: forget it.
+    /// </summary>
+    private void ForgetReplayedPositions(long position)
+    {
+        _index.Snapshot(_sweep);
+        foreach (var subscriber in _sweep)
+        {
+            subscriber.ReplayedUpTo = 0;
+        }
+
+        LogPositionsStartedOver(_logger, DispatchedPosition, position, _sweep.Count);
+        _sweep.Clear();
+    }
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "The feed went back from position {Dispatched} to {Position}: the history was replaced; {Count} streams now take every live update")]
+    private static partial void LogPositionsStartedOver(ILogger logger, long dispatched, long position, int count);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Dispatched position {Position} to {Count} subscribers")]
     private static partial void LogDispatched(ILogger logger, long position, int count);

@@ -47,6 +47,7 @@ internal sealed class HistoryReader
         var (after, gap) = cursor.Kind switch
         {
             ResumeCursorKind.Earliest => (0L, false),
+            ResumeCursorKind.Unknown => (0L, true),
             ResumeCursorKind.Position => await FromPositionAsync(cursor, generation, head, cancellationToken).ConfigureAwait(false),
             _ => await FromIdAsync(cursor.Id!, claims, cancellationToken).ConfigureAwait(false),
         };

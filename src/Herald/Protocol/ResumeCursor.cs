@@ -37,12 +37,22 @@ internal readonly record struct ResumeCursor
 
     public static ResumeCursor Earliest { get; } = new(ResumeCursorKind.Earliest, null, null, 0);
 
+    /// <summary>A value no update id can be now: resumes as an unknown id, without a lookup.</summary>
+    public static ResumeCursor Unknown { get; } = new(ResumeCursorKind.Unknown, null, null, 0);
+
     /// <summary>
     /// Reads what a client sent. A value with the hub cursor prefix that does not parse is an id no update can carry,
     /// so it resumes like any unknown id.
     /// </summary>
     public static ResumeCursor Parse(string value)
     {
+        // Ids stored before control and format characters were refused may hold them; never look one up (echoed into a
+        // response header, Kestrel would refuse it with a 500).
+        if (!FieldCharacters.IsAllowed(value))
+        {
+            return Unknown;
+        }
+
         if (value == EarliestId)
         {
             return Earliest;
@@ -92,4 +102,7 @@ internal enum ResumeCursorKind
 
     /// <summary>A hub cursor: a position in a store generation.</summary>
     Position,
+
+    /// <summary>Cannot name any update (control or format characters): resumes as an unknown id.</summary>
+    Unknown,
 }
