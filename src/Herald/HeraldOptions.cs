@@ -125,6 +125,12 @@ public sealed class HeraldOptions
     /// <summary>JWT algorithms the HMAC secrets without an explicit algorithm accept; <c>none</c> never is.</summary>
     public string[] JwtAlgorithms { get; set; } = ["HS256", "HS384", "HS512"];
 
+    /// <summary>
+    /// Gzip streams for subscribers that send <c>Accept-Encoding: gzip</c>; off by default. Each update is compressed
+    /// once and the same bytes go to every compressed stream, flushed per event as uncompressed streams are.
+    /// </summary>
+    public bool Compression { get; set; }
+
     /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
     public bool PublicStats { get; set; }
 

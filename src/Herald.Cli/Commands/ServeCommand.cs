@@ -40,6 +40,7 @@ internal static class ServeCommand
         Description = $"where history is kept: memory, sqlite:PATH, or redis://[user:pass@]HOST[:PORT][/DB][?prefix=P] (rediss:// for TLS) to run several nodes as one hub [default: {ServeSettings.DefaultStore}]",
     };
 
+    private static readonly Option<bool> Compression = new("--compression") { Description = "gzip streams for subscribers that send Accept-Encoding: gzip; each update is compressed once for all [default: off]" };
     private static readonly Option<bool> Metrics = new("--metrics") { Description = "serve Prometheus metrics at /metrics on a listener of their own (--metrics-listen) [default: off]" };
     private static readonly Option<string?> MetricsListen = new("--metrics-listen") { Description = $"host:port of the metrics listener [default: {ServeSettings.DefaultMetricsListen}]" };
     private static readonly Option<string?> ConfigFile = new("--config") { Description = "extra JSON configuration file (section \"Herald\"), above herald.json and below environment variables" };
@@ -50,7 +51,7 @@ internal static class ServeCommand
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, Metrics, MetricsListen, ConfigFile, Dev,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, Compression, Metrics, MetricsListen, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -81,6 +82,7 @@ internal static class ServeCommand
         Store = parseResult.GetValue(Store),
         Metrics = parseResult.GetResult(Metrics) is null or { Implicit: true } ? null : parseResult.GetValue(Metrics),
         MetricsListen = parseResult.GetValue(MetricsListen),
+        Compression = parseResult.GetResult(Compression) is null or { Implicit: true } ? null : parseResult.GetValue(Compression),
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

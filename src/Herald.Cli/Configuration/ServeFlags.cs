@@ -53,6 +53,9 @@ internal sealed record ServeFlags
 
     public string? Store { get; init; }
 
+    /// <summary><c>--compression</c>: gzip streams for subscribers that ask.</summary>
+    public bool? Compression { get; init; }
+
     /// <summary><c>--metrics</c>: serve Prometheus metrics on their own listener.</summary>
     public bool? Metrics { get; init; }
 
@@ -97,6 +100,7 @@ internal sealed record ServeFlags
         options.HistoryMaxAge = HistoryMaxAge ?? options.HistoryMaxAge;
         options.HistoryMaxBytes = HistoryMaxBytes ?? options.HistoryMaxBytes;
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
+        options.Compression = Compression ?? options.Compression;
     }
 
     /// <summary>

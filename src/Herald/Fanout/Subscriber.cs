@@ -67,6 +67,9 @@ internal sealed class Subscriber
 
     public IReadOnlyList<TopicSelector> Selectors { get; }
 
+    /// <summary>How this stream's frames go on the wire (gzip when negotiated); the writer loop and replay share it.</summary>
+    public StreamEncoding Encoding { get; init; } = StreamEncoding.Identity;
+
     public HeraldClaims Claims { get; }
 
     /// <summary>Frames at or before this position were already sent by replay and are skipped when dequeued.</summary>
@@ -183,7 +186,7 @@ internal sealed class Subscriber
                     return;
                 }
 
-                output.Write(frame.Bytes.Span);
+                Encoding.Write(output, frame);
             }
 
             var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);

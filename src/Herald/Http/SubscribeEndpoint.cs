@@ -16,8 +16,6 @@ namespace Herald.Http;
 /// </summary>
 internal sealed partial class SubscribeEndpoint
 {
-    private static ReadOnlySpan<byte> OpenComment => ":\n\n"u8;
-
     private readonly SubscriptionGate _gate;
     private readonly HistoryReader _history;
     private readonly SubscriberIndex _index;
@@ -56,7 +54,10 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
-        var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time);
+        var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
+        {
+            Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
+        };
         _index.Add(subscriber);
         _metrics.StreamOpened();
         try
@@ -111,6 +112,18 @@ internal sealed partial class SubscribeEndpoint
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "private, no-cache, no-store, must-revalidate, max-age=0";
         response.Headers["X-Accel-Buffering"] = "no";
+        if (_options.Compression)
+        {
+            // Caches and proxies must not hand a compressed stream to a client that did not ask for one, or the reverse.
+            response.Headers.Vary = "Accept-Encoding";
+        }
+
+        var encoding = subscriber.Encoding;
+        if (encoding.ContentEncoding is { } contentEncoding)
+        {
+            response.Headers.ContentEncoding = contentEncoding;
+        }
+
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         // Dropping the subscriber aborts the connection, which cancels RequestAborted: one token ends every wait below.
@@ -119,7 +132,8 @@ internal sealed partial class SubscribeEndpoint
         var output = response.BodyWriter;
 
         // Headers and a first comment go out at once so EventSource fires onopen without waiting for an update.
-        output.Write(OpenComment);
+        encoding.Start(output);
+        encoding.Write(output, SseFrame.Heartbeat);
         if (firstPage is { } page)
         {
             var (upTo, sent) = await ReplayAsync(subscriber, page, output, cancellationToken).ConfigureAwait(false);
@@ -133,6 +147,11 @@ internal sealed partial class SubscribeEndpoint
         }
 
         await subscriber.RunAsync(output, cancellationToken).ConfigureAwait(false);
+
+        // The hub ended the stream (shutdown, token expiry): a compressed one gets its trailer, so decoders that check it
+        // accept the whole stream.
+        encoding.End(output);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes every retained update from the page on that the subscriber may see; returns the last position read and how many it sent.</summary>
@@ -143,7 +162,7 @@ internal sealed partial class SubscribeEndpoint
         {
             foreach (var stored in page.Visible)
             {
-                output.Write(stored.Frame.Bytes.Span);
+                subscriber.Encoding.Write(output, stored.Frame);
             }
 
             sent += page.Visible.Count;

@@ -29,7 +29,9 @@ internal static class GzipFraming
         }
 
         using var buffer = new MemoryStream(frame.Length / 2 + 16);
-        var deflate = new DeflateStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+        // Optimal, not Fastest: the work is once per update whatever the number of streams (measured on 187 KB of JSON:
+        // 5.9x, against 3.8x with Fastest).
+        var deflate = new DeflateStream(buffer, CompressionLevel.Optimal, leaveOpen: true);
         deflate.Write(frame);
 
         // Flush is a sync flush: everything so far, then an empty stored block, byte-aligned. What disposing adds after

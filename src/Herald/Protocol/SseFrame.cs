@@ -16,6 +16,8 @@ internal sealed class SseFrame
     /// <summary>An SSE comment line: keeps proxies from cutting an idle stream, ignored by EventSource.</summary>
     public static readonly SseFrame Heartbeat = new(NoPosition, ":\n\n"u8.ToArray());
 
+    private Compressed? _gzip;
+
     private SseFrame(long position, byte[] bytes)
     {
         Position = position;
@@ -28,6 +30,28 @@ internal sealed class SseFrame
     public ReadOnlyMemory<byte> Bytes { get; }
 
     public int Length => Bytes.Length;
+
+    /// <summary>
+    /// The frame as self-contained gzip body blocks and the CRC-32 of its bytes (see <see cref="GzipFraming"/>),
+    /// made on first use by any compressed stream and shared by all: one compression per update, not per subscriber.
+    /// </summary>
+    public Compressed Gzip
+    {
+        get
+        {
+            var gzip = Volatile.Read(ref _gzip);
+            if (gzip is null)
+            {
+                var span = Bytes.Span;
+                gzip = new Compressed(GzipFraming.Deflate(span), GzipFraming.Crc(span));
+
+                // Two streams racing compress twice at worst; both results are the same bytes.
+                gzip = Interlocked.CompareExchange(ref _gzip, gzip, null) ?? gzip;
+            }
+
+            return gzip;
+        }
+    }
 
     /// <summary>A comment frame (<c>: text</c>); the text must not contain line breaks.</summary>
     public static SseFrame Comment(string text) => new(NoPosition, Utf8.GetBytes($": {text}\n\n"));
@@ -182,4 +206,7 @@ internal sealed class SseFrame
             return true;
         }
     }
+
+    /// <summary>A frame's shared compressed form: the deflate blocks to send and the CRC-32 of what they decompress to.</summary>
+    internal sealed record Compressed(byte[] Blocks, uint Crc);
 }

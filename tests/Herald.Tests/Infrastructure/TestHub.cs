@@ -107,6 +107,22 @@ public sealed class TestHub : IAsyncDisposable
     public Task<SseStream> SubscribeAsync(string[] topics, string? token = null, string? lastEventId = null, bool anonymous = false) =>
         SseStream.OpenAsync(Client, HubPath, topics, anonymous ? null : token ?? SubscriberToken(), lastEventId);
 
+    /// <summary>Waits until that many subscribers are registered (streams or polls).</summary>
+    public Task WaitForStreamsAsync(int count) => WaitUntilAsync(() => Services.GetRequiredService<Herald.Fanout.SubscriberIndex>().Count >= count);
+
+    /// <summary>Waits until the dispatcher has queued the update at that store position on every matching subscriber.</summary>
+    public Task WaitForDispatchAsync(long position) => WaitUntilAsync(() => Services.GetRequiredService<Herald.Fanout.Dispatcher>().DispatchedPosition >= position);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(SseStream.WaitLimit);
+        while (!condition())
+        {
+            // Real-time yield while checking a condition the hub exposes no event for.
+            await Task.Delay(5, limit.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();

@@ -5,8 +5,25 @@ using Herald.Protocol;
 namespace Herald.Tests.Protocol;
 
 /// <summary>Frames compressed once each, concatenated per stream, make a gzip stream any decoder accepts, trailer included.</summary>
-public class GzipFramingTests
+public class GzipFramingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    [Fact]
+    public void A_large_json_bundle_shrinks_severalfold_and_a_notification_never_grows_much()
+    {
+        var random = new Random(1);
+        var bots = string.Join(",", Enumerable.Range(0, 1700).Select(i =>
+            $"{{\"id\":{i},\"name\":\"bot-{i}\",\"status\":\"{new[] { "running", "idle", "error" }[random.Next(3)]}\",\"pnl\":{random.Next(-100000, 100000) / 100.0},\"trades\":{random.Next(5000)},\"updated\":\"2026-12-01T11:40:{random.Next(60):00}.{random.Next(1000):000}Z\"}}"));
+        var bundle = Encoding.UTF8.GetBytes($"id: urn:uuid:01a2\ndata: {{\"bots\":[{bots}]}}\n\n");
+        var note = Encoding.UTF8.GetBytes("id: urn:uuid:01a2313b-5107-71ba-8edd-c3380d1cfb90\ndata: {\"type\":\"order.updated\",\"order\":4242,\"status\":\"shipped\",\"at\":\"2026-12-01T11:40:00Z\"}\n\n");
+
+        var bundleRatio = bundle.Length / (double)GzipFraming.Deflate(bundle).Length;
+        var noteRatio = note.Length / (double)GzipFraming.Deflate(note).Length;
+        output.WriteLine($"bundle {bundle.Length} B: {bundleRatio:F2}x; notification {note.Length} B: {noteRatio:F2}x");
+
+        Assert.True(bundleRatio > 3, $"bundle ratio {bundleRatio:F2}");
+        Assert.True(noteRatio > 0.95, $"notification ratio {noteRatio:F2}"); // stored when deflate would not help
+    }
+
     [Fact]
     public void Concatenated_frames_decompress_to_what_was_sent_and_the_trailer_checks()
     {
