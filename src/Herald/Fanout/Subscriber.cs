@@ -33,6 +33,11 @@ internal sealed class Subscriber
     private readonly int _maxQueueLength;
     private readonly long _maxQueueBytes;
     private readonly TimeProvider _time;
+
+    // Delivery sampling: the countdown is the dispatcher's alone; the sampled frame is handed to the writer loop.
+    private int _sampleCountdown;
+    private long _sampledAt;
+    private SseFrame? _sampledFrame;
     private readonly Lock _expiryLock = new();
     private int _queuedCount;
     private long _queuedBytes;
@@ -66,6 +71,9 @@ internal sealed class Subscriber
     }
 
     public IReadOnlyList<TopicSelector> Selectors { get; }
+
+    /// <summary>Where sampled delivery latencies go; null for subscribers that never write (long polls).</summary>
+    public HeraldMetrics? Metrics { get; init; }
 
     /// <summary>How this stream's frames go on the wire (gzip when negotiated); the writer loop and replay share it.</summary>
     public StreamEncoding Encoding { get; init; } = StreamEncoding.Identity;
@@ -107,7 +115,21 @@ internal sealed class Subscriber
                 : EnqueueResult.Closed;
         }
 
-        return _queue.Writer.TryWrite(frame) ? EnqueueResult.Queued : EnqueueResult.Closed;
+        if (!_queue.Writer.TryWrite(frame))
+        {
+            return EnqueueResult.Closed;
+        }
+
+        // One update in DeliverySampleRate is timed from here to its flush; the others cost one increment.
+        if (Metrics is not null && frame.Position != SseFrame.NoPosition && ++_sampleCountdown >= HeraldMetrics.DeliverySampleRate
+            && Volatile.Read(ref _sampledFrame) is null)
+        {
+            _sampleCountdown = 0;
+            _sampledAt = _time.GetTimestamp();
+            Volatile.Write(ref _sampledFrame, frame);
+        }
+
+        return EnqueueResult.Queued;
     }
 
     /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
@@ -168,10 +190,12 @@ internal sealed class Subscriber
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            var sampled = false;
             while (reader.TryRead(out var frame))
             {
                 Interlocked.Decrement(ref _queuedCount);
                 Interlocked.Add(ref _queuedBytes, -frame.Length);
+                sampled |= ReferenceEquals(frame, _sampledFrame);
                 if (ReferenceEquals(frame, SseFrame.Heartbeat))
                 {
                     Volatile.Write(ref _heartbeatPending, 0);
@@ -191,6 +215,11 @@ internal sealed class Subscriber
 
             var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+            if (sampled)
+            {
+                Metrics?.Delivery(_time.GetElapsedTime(_sampledAt));
+                Volatile.Write(ref _sampledFrame, null);
+            }
             if (flush.IsCompleted || flush.IsCanceled)
             {
                 return;

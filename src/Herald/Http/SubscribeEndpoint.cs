@@ -57,6 +57,7 @@ internal sealed partial class SubscribeEndpoint
         var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
         {
             Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
+            Metrics = _metrics,
         };
         _index.Add(subscriber);
         _metrics.StreamOpened();

@@ -51,6 +51,23 @@ public sealed class MetricsTests
         Assert.DoesNotContain(recorder.TagValues(), v => v.Contains("example.com", StringComparison.Ordinal) || v.Contains(first, StringComparison.Ordinal) || v.Contains(alice, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task One_delivery_in_the_sample_rate_is_timed_from_queue_to_flush()
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var recorder = new Recorder(hub.Services.GetRequiredService<IMeterFactory>());
+        await using var stream = await hub.SubscribeAsync([Topic], hub.SubscriberToken(Topic));
+
+        for (var i = 0; i < 2 * HeraldMetrics.DeliverySampleRate; i++)
+        {
+            await hub.PublishAsync(Topic, "u" + i);
+        }
+
+        await stream.ReadUntilDataAsync("u" + ((2 * HeraldMetrics.DeliverySampleRate) - 1));
+        await recorder.WaitForAsync("herald.delivery.duration", 2);
+        Assert.InRange(recorder.Count("herald.delivery.duration"), 2, 3);
+    }
+
     /// <summary>Collects every measurement of one hub's <c>Herald</c> meter (tests run side by side: other hubs' meters are ignored).</summary>
     private sealed class Recorder : IDisposable
     {
