@@ -34,6 +34,7 @@ internal sealed class StatsEndpoint(StatsReport report, Authorizer authorizer, H
         var body = await report.WriteJsonAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 }
