@@ -20,8 +20,11 @@ internal sealed partial class GracefulShutdown : IHostedService
     private readonly ILogger<GracefulShutdown> _logger;
     private CancellationTokenRegistration _registration;
 
-    public GracefulShutdown(SubscriberIndex index, IHostApplicationLifetime lifetime, IOptions<HeraldOptions> options, ILogger<GracefulShutdown> logger)
+    private readonly HeraldMetrics _metrics;
+
+    public GracefulShutdown(SubscriberIndex index, IHostApplicationLifetime lifetime, IOptions<HeraldOptions> options, HeraldMetrics metrics, ILogger<GracefulShutdown> logger)
     {
+        _metrics = metrics;
         _index = index;
         _lifetime = lifetime;
         _options = options.Value;
@@ -46,6 +49,11 @@ internal sealed partial class GracefulShutdown : IHostedService
         var min = (long)MinimumReconnectDelay.TotalMilliseconds;
         var max = Math.Max(min + 1, (long)_options.ShutdownReconnectSpread.TotalMilliseconds);
         var count = _index.CloseAll(() => SseFrame.RetryHint(Random.Shared.NextInt64(min, max)), "the hub is shutting down");
+        for (var i = 0; i < count; i++)
+        {
+            _metrics.Dropped(HeraldMetrics.DropReason.Shutdown);
+        }
+
         LogClosing(_logger, count);
     }
 

@@ -337,6 +337,7 @@ internal sealed class Subscriber
         }
 
         CloseReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the subscriber's token expired at {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
+        Metrics?.Dropped(HeraldMetrics.DropReason.TokenExpired);
         Interlocked.Exchange(ref _expired, 1);
         _queue.Writer.TryComplete();
         StopExpiryTimer();

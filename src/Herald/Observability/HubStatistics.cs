@@ -63,7 +63,8 @@ internal sealed class HubStatistics : IDisposable
             case "herald.deliveries":
                 Deliveries.Add(NowSeconds, value);
                 break;
-            case "herald.subscribers.dropped":
+            case "herald.subscribers.dropped" when IsOverflow(tags):
+                // Only overflows degrade the hub: token expiry and shutdown end streams on purpose.
                 Drops.Add(NowSeconds, value);
                 break;
             case "herald.subscriptions.refused":
@@ -76,6 +77,19 @@ internal sealed class HubStatistics : IDisposable
                 Interlocked.Add(ref _polls, value);
                 break;
         }
+    }
+
+    private static bool IsOverflow(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == "reason")
+            {
+                return Equals(tag.Value, HeraldMetrics.DropReason.Overflow);
+            }
+        }
+
+        return false;
     }
 
     private void OnLatency(string name, double seconds)

@@ -69,7 +69,7 @@ internal sealed class StatsReport(
 
         if (drops > 0)
         {
-            Degrade($"{drops} streams dropped in the last minute");
+            Degrade($"{drops} streams dropped in the last minute for reading too slowly");
         }
 
         if (lagP99 is { } lag && lag > DegradedDispatchLag.TotalMilliseconds)

@@ -52,6 +52,20 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Streams_ended_by_shutdown_are_counted_by_their_reason()
+    {
+        var hub = await TestHub.StartAsync();
+        await using var _ = hub;
+        using var recorder = new Recorder(hub.Services.GetRequiredService<IMeterFactory>());
+        await using var stream = await hub.SubscribeAsync([Topic], hub.SubscriberToken(Topic));
+
+        await hub.App.StopAsync();
+
+        Assert.Equal(1, recorder.Sum("herald.subscribers.dropped", ("reason", "shutdown")));
+        Assert.Equal(0, recorder.Sum("herald.subscribers.dropped", ("reason", "overflow")));
+    }
+
+    [Fact]
     public async Task One_delivery_in_the_sample_rate_is_timed_from_queue_to_flush()
     {
         await using var hub = await TestHub.StartAsync();
