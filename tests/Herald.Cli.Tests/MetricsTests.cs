@@ -11,6 +11,9 @@ public sealed class MetricsTests : IAsyncLifetime
 {
     private const string Topic = "https://example.com/books/1";
 
+    /// <summary>HeraldMetrics.DeliverySampleRate: one delivery in this many is timed (this project does not reference the library).</summary>
+    private const int DeliverySampleRate = 64;
+
     private readonly TempDirectory _directory = new();
     private readonly List<HeraldProcess> _processes = [];
     private readonly HttpClient _client = new() { Timeout = HeraldProcess.WaitLimit };
@@ -42,6 +45,62 @@ public sealed class MetricsTests : IAsyncLifetime
         using var hubOnMetrics = await _client.GetAsync(new Uri(metrics, "/.well-known/mercure?topic=x"));
         Assert.Equal(HttpStatusCode.NotFound, onHub.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, hubOnMetrics.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_query_of_the_grafana_dashboard_names_metrics_the_exporter_serves()
+    {
+        var (process, hub) = await HeraldProcess.ServeAsync(["--jwt-key", HeraldProcess.Key, "--store", "memory", "--max-connections", "1", "--metrics", "--metrics-listen", "127.0.0.1:0"], _directory.Path);
+        _processes.Add(process);
+        const string prefix = "Herald metrics on ";
+        var metrics = new Uri((await process.WaitForLineAsync(l => l.StartsWith(prefix, StringComparison.Ordinal)))[prefix.Length..]);
+
+        // Traffic that moves every instrument: publishes, a resumed stream with more deliveries than the sample rate,
+        // a refused second stream, a long poll, and a stream its token's expiry ends.
+        var client = new HttpClient { BaseAddress = hub, Timeout = Timeout.InfiniteTimeSpan };
+        var expiring = Tokens.Create(HeraldProcess.Key, subscribe: [Topic], expires: DateTimeOffset.UtcNow.AddSeconds(3));
+        await using (var stream = await SseStream.OpenAsync(client, "/.well-known/mercure", [Topic], expiring, "earliest"))
+        {
+            using (var refused = await client.GetAsync("/.well-known/mercure?topic=x&authorization=" + expiring, HttpCompletionOption.ResponseHeadersRead))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            }
+
+            for (var i = 0; i < DeliverySampleRate; i++)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await PublishAsync(hub, $"topic={Uri.EscapeDataString(Topic)}&data=u{i}")).StatusCode);
+            }
+
+            await stream.ReadUntilDataAsync("u" + (DeliverySampleRate - 1));
+            await stream.Completion.WaitAsync(HeraldProcess.WaitLimit);
+        }
+
+        using (var poll = await client.GetAsync($"/.well-known/mercure/poll?topic=x&timeout=0&authorization={Tokens.Create(HeraldProcess.Key, subscribe: ["x"])}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        }
+
+        var exposition = await _client.GetStringAsync(metrics);
+        var dashboard = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "grafana-dashboard.json")));
+        var names = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray())
+            .SelectMany(t => System.Text.RegularExpressions.Regex.Matches(t.GetProperty("expr").GetString()!, "herald_[a-z_]+").Select(m => m.Value))
+            .Distinct()
+            .ToList();
+
+        Assert.True(names.Count >= 10, string.Join(", ", names));
+        Assert.All(names, name => Assert.Matches($"(?m)^{name}[{{ ]", exposition));
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Herald.slnx")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Herald.slnx not found");
     }
 
     [Fact]
