@@ -40,6 +40,10 @@ internal static class ServeCommand
         Description = $"where history is kept: memory, sqlite:PATH, or redis://[user:pass@]HOST[:PORT][/DB][?prefix=P] (rediss:// for TLS) to run several nodes as one hub [default: {ServeSettings.DefaultStore}]",
     };
 
+    private static readonly Option<string?> TlsCert = new("--tls-cert") { Description = "PEM certificate (chain) for TLS: the hub then speaks HTTP/1.1 and HTTP/2; reloaded when the file changes" };
+    private static readonly Option<string?> TlsKey = new("--tls-key") { Description = "PEM private key of --tls-cert" };
+    private static readonly Option<bool> TlsSelfSigned = new("--tls-self-signed") { Description = "TLS with a certificate for localhost made at start (development and tests)" };
+    private static readonly Option<string?> H2cListen = new("--h2c-listen") { Description = "host:port of an extra cleartext HTTP/2-only listener, for a proxy that speaks h2c" };
     private static readonly Option<bool> Compression = new("--compression") { Description = "gzip streams for subscribers that send Accept-Encoding: gzip; each update is compressed once for all [default: off]" };
     private static readonly Option<bool> Metrics = new("--metrics") { Description = "serve Prometheus metrics at /metrics on a listener of their own (--metrics-listen) [default: off]" };
     private static readonly Option<string?> MetricsListen = new("--metrics-listen") { Description = $"host:port of the metrics listener [default: {ServeSettings.DefaultMetricsListen}]" };
@@ -51,7 +55,7 @@ internal static class ServeCommand
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, Compression, Metrics, MetricsListen, ConfigFile, Dev,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Metrics, MetricsListen, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -83,6 +87,10 @@ internal static class ServeCommand
         Metrics = parseResult.GetResult(Metrics) is null or { Implicit: true } ? null : parseResult.GetValue(Metrics),
         MetricsListen = parseResult.GetValue(MetricsListen),
         Compression = parseResult.GetResult(Compression) is null or { Implicit: true } ? null : parseResult.GetValue(Compression),
+        TlsCert = parseResult.GetValue(TlsCert),
+        TlsKey = parseResult.GetValue(TlsKey),
+        TlsSelfSigned = parseResult.GetResult(TlsSelfSigned) is null or { Implicit: true } ? null : parseResult.GetValue(TlsSelfSigned),
+        H2cListen = parseResult.GetValue(H2cListen),
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

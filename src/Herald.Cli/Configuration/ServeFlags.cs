@@ -53,6 +53,17 @@ internal sealed record ServeFlags
 
     public string? Store { get; init; }
 
+    /// <summary><c>--tls-cert</c>, <c>--tls-key</c>: PEM files; the hub's listener speaks TLS with HTTP/1.1 and HTTP/2.</summary>
+    public string? TlsCert { get; init; }
+
+    public string? TlsKey { get; init; }
+
+    /// <summary><c>--tls-self-signed</c>: a certificate for localhost made at start (development and tests).</summary>
+    public bool? TlsSelfSigned { get; init; }
+
+    /// <summary><c>--h2c-listen</c>: an extra cleartext HTTP/2-only listener, for a proxy that speaks h2c.</summary>
+    public string? H2cListen { get; init; }
+
     /// <summary><c>--compression</c>: gzip streams for subscribers that ask.</summary>
     public bool? Compression { get; init; }
 

@@ -1,4 +1,5 @@
 using Herald.Cli.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Herald.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -16,6 +17,9 @@ internal sealed class ServeSettings
     public const string ListenKey = "Listen";
     public const string MetricsKey = "Metrics";
     public const string MetricsListenKey = "MetricsListen";
+    public const string TlsCertKey = "TlsCert";
+    public const string TlsKeyKey = "TlsKey";
+    public const string H2cListenKey = "H2cListen";
 
     /// <summary>Loopback and the port the Prometheus exporter registered: scraped from the same machine or a sidecar unless asked.</summary>
     public const string DefaultMetricsListen = "127.0.0.1:9464";
@@ -31,19 +35,18 @@ internal sealed class ServeSettings
     private readonly IConfiguration _environment;
     private readonly ServeFlags _flags;
 
-    private ServeSettings(IConfiguration files, IConfiguration environment, ServeFlags flags, ListenAddress listen, ListenAddress? metrics)
+    private ServeSettings(IConfiguration files, IConfiguration environment, ServeFlags flags, ListenAddress listen, IReadOnlyList<Listener> listeners, TlsFiles? tls)
     {
         _files = files;
         _environment = environment;
         _flags = flags;
         Listen = listen;
-        Listeners = metrics is null
-            ? [new Listener(listen, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Hub)]
-            : [
-                new Listener(listen, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Hub),
-                new Listener(metrics, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1, ListenerPurpose.Metrics),
-            ];
+        Listeners = listeners;
+        Tls = tls;
     }
+
+    /// <summary>The certificate of the TLS listeners, when there are any.</summary>
+    public TlsFiles? Tls { get; }
 
     public ListenAddress Listen { get; }
 
@@ -104,7 +107,27 @@ internal sealed class ServeSettings
             throw new UsageException($"--metrics-listen must use another port than --listen ({hub.Port}): metrics have a listener of their own");
         }
 
-        return new ServeSettings(fileConfiguration, environment, flags, hub, metrics);
+        string? Setting(string? flag, string key) => flag ?? environment[key] ?? fileConfiguration.GetSection(SectionName)[key];
+        var tls = TlsFiles.From(Setting(flags.TlsCert, TlsCertKey), Setting(flags.TlsKey, TlsKeyKey), flags.TlsSelfSigned ?? false, directory);
+        var h2c = Setting(flags.H2cListen, H2cListenKey) is { } h2cText ? ListenAddress.Parse(h2cText) : null;
+
+        // The hub's listener: HTTP/1.1 and HTTP/2 by ALPN over TLS; HTTP/1.1 in clear text, where Kestrel cannot offer
+        // both on one port (h2c has a listener of its own).
+        var listeners = new List<Listener>
+        {
+            new(hub, tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2, ListenerPurpose.Hub, Tls: tls is not null),
+        };
+        if (h2c is not null)
+        {
+            listeners.Add(new Listener(h2c, HttpProtocols.Http2, ListenerPurpose.Hub));
+        }
+
+        if (metrics is not null)
+        {
+            listeners.Add(new Listener(metrics, HttpProtocols.Http1, ListenerPurpose.Metrics));
+        }
+
+        return new ServeSettings(fileConfiguration, environment, flags, hub, listeners, tls);
     }
 
     private static bool? ParseBool(string? value, string name) => value switch

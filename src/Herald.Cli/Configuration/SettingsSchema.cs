@@ -22,6 +22,9 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
             [ServeSettings.ListenKey] = typeof(string),
             [ServeSettings.MetricsKey] = typeof(bool),
             [ServeSettings.MetricsListenKey] = typeof(string),
+            [ServeSettings.TlsCertKey] = typeof(string),
+            [ServeSettings.TlsKeyKey] = typeof(string),
+            [ServeSettings.H2cListenKey] = typeof(string),
             [ServeSettings.RedisSection] = typeof(RedisStoreOptions),
         });
 

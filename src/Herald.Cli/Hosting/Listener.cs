@@ -14,10 +14,11 @@ internal enum ListenerPurpose
 }
 
 /// <summary>
-/// One address Kestrel listens on, with its protocols and its purpose. <c>herald serve</c> has a list of them, so a
-/// metrics listener (and later TLS and HTTP/2 ones) is one more entry, never a special case in the host.
+/// One address Kestrel listens on, with its protocols, its purpose and whether it speaks TLS. <c>herald serve</c> has a
+/// list of them, so a metrics listener, a TLS listener with HTTP/1.1 and HTTP/2, or a cleartext HTTP/2 (h2c) listener
+/// behind a proxy is one more entry, never a special case in the host.
 /// </summary>
-internal sealed record Listener(ListenAddress Address, HttpProtocols Protocols, ListenerPurpose Purpose)
+internal sealed record Listener(ListenAddress Address, HttpProtocols Protocols, ListenerPurpose Purpose, bool Tls = false)
 {
     /// <summary>The connection item that carries a connection's purpose to the request pipeline.</summary>
     public const string PurposeItem = "herald.listener.purpose";

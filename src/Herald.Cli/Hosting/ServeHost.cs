@@ -29,6 +29,9 @@ internal static partial class ServeHost
     /// <summary>Readiness: 200 only when the history store is reachable; load balancers route new clients by it.</summary>
     public const string ReadyPath = "/readyz";
 
+    /// <summary>1,000 concurrent HTTP/2 streams per connection: every tab of a browser shares one connection per origin.</summary>
+    public const int MaxHttp2StreamsPerConnection = 1000;
+
     /// <summary>Prometheus' conventional scrape path, on the metrics listener only.</summary>
     public const string MetricsPath = "/metrics";
 
@@ -96,14 +99,26 @@ internal static partial class ServeHost
         }
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        // Made once the host's logging exists (below); handshakes only start after that.
+        CertificateSource? certificates = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+
+            // Streams are long-lived: a page with many tabs or subscriptions would hit Kestrel's default of 100 streams
+            // per HTTP/2 connection. Pings keep idle connections alive through proxies, beside the SSE heartbeat.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = MaxHttp2StreamsPerConnection;
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             foreach (var listener in settings.Listeners)
             {
                 Listen(kestrel, listener.Address, options =>
                 {
                     options.Protocols = listener.Protocols;
+                    if (listener.Tls)
+                    {
+                        options.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates!.Current);
+                    }
 
                     // Every connection carries its listener's purpose, so the pipeline answers only what it is for.
                     var purpose = listener.Purpose;
@@ -143,6 +158,11 @@ internal static partial class ServeHost
         builder.Services.AddHerald(settings.ApplyTo);
 
         var app = builder.Build();
+        if (settings.Tls is { } tls)
+        {
+            certificates = new CertificateSource(tls, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Cli.Tls"));
+        }
+
         if (settings.MetricsEnabled)
         {
             // The metrics listener answers /metrics and nothing else; the hub's listeners never answer /metrics.
