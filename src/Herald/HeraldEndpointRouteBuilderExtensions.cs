@@ -10,7 +10,7 @@ public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c>
-    /// long-polls; <c>GET {pattern}/stats</c> answers the health report.
+    /// long-polls; <c>GET {pattern}/stats</c> answers the health report; <c>GET {pattern}/client.js</c> serves the JS client.
     /// </summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
@@ -19,6 +19,8 @@ public static class HeraldEndpointRouteBuilderExtensions
             context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald subscribe");
         group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
+        group.MapGet("/client.js", ClientScriptEndpoint.CurrentAsync).WithDisplayName("Herald JS client");
+        group.MapGet("/client-{version}.js", ClientScriptEndpoint.VersionedAsync).WithDisplayName("Herald JS client, versioned");
         group.MapGet("/stats", static (HttpContext context) => context.RequestServices.GetRequiredService<StatsEndpoint>().HandleAsync(context)).WithDisplayName("Herald stats");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
