@@ -214,6 +214,22 @@ internal sealed class SubscriberIndex
         }
     }
 
+    /// <summary>
+    /// Fills <paramref name="into"/> (cleared first) with the subscribers that asked for exactly this topic: for the
+    /// hub's own reserved topics, which only those who name them receive. Safe beside the dispatcher.
+    /// </summary>
+    public void CollectExact(string topic, List<Subscriber> into)
+    {
+        into.Clear();
+        lock (_lock)
+        {
+            if (_exact.TryGetValue(topic, out var set))
+            {
+                into.AddRange(set);
+            }
+        }
+    }
+
     /// <summary>Copies every subscriber into <paramref name="into"/> (cleared first), for periodic sweeps.</summary>
     public void Snapshot(List<Subscriber> into)
     {

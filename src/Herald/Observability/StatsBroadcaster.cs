@@ -37,8 +37,10 @@ internal sealed class StatsBroadcaster(StatsReport report, SubscriberIndex index
 
     internal async Task BroadcastAsync(CancellationToken cancellationToken)
     {
-        index.CollectMatches(StatsTopics, _candidates);
-        _candidates.RemoveAll(s => !s.Selectors.Any(static selector => selector.Pattern == StatsReport.Topic) || !authorizer.CanReceivePrivate(s.Claims, StatsTopics));
+        // Only streams that named the topic (not "*" or a template), and only through the index's exact table: the
+        // dispatcher's matching is single-threaded and this runs on its own timer.
+        index.CollectExact(StatsReport.Topic, _candidates);
+        _candidates.RemoveAll(s => !authorizer.CanReceivePrivate(s.Claims, StatsTopics));
         if (_candidates.Count == 0)
         {
             return;
