@@ -3,14 +3,10 @@
 // trailer; the .NET tests check it with GZipStream and curl --compressed.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support/chromium.mjs';
 import { Hub, freePort, tempDir, waitable } from './support/hub.mjs';
 import { startPageServer } from './support/proxy.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>herald gzip</title></head><body><script>
 const events = new EventSource('/.well-known/mercure?topic=t');
@@ -19,23 +15,13 @@ events.onmessage = (e) => window.heraldEvent('update', e.data);
 </script></body></html>`;
 
 test('Chromium: a gzip stream delivers each event before the next is published', { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   const dir = tempDir(t);
   const hubPort = await freePort();
   const hub = await Hub.start(t, { port: hubPort, cwd: dir, args: ['--store', 'memory', '--anonymous', '--compression'] });
   const pagePort = await freePort();
   await startPageServer(t, { port: pagePort, hubPort, files: { '/': { type: 'text/html; charset=utf-8', body: PAGE } } });
 
-  const profile = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(async () => {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = await launchChromium(t);
 
   const wait = waitable(30_000);
   const seen = [];

@@ -3,19 +3,14 @@
 // and all ten do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support/chromium.mjs';
 import { request } from 'node:https';
 import { Hub, freePort, publisherToken, tempDir, waitable } from './support/hub.mjs';
 import { startPageServer } from './support/proxy.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TABS = 10;
 
 async function tabsReceiving(t, { tls }) {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   const dir = tempDir(t);
   const hubPort = await freePort();
   const pagePort = await freePort();
@@ -30,17 +25,7 @@ events.onmessage = (e) => window.heraldEvent(location.hash, 'update', e.data);
 </script>`;
   await startPageServer(t, { port: pagePort, hubPort, files: { '/': { type: 'text/html; charset=utf-8', body: page } } });
 
-  const profile = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreHTTPSErrors: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(async () => {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = await launchChromium(t, { ignoreHTTPSErrors: true });
 
   const wait = waitable(30_000);
   const opened = new Set();

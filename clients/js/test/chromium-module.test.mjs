@@ -2,17 +2,12 @@
 // (`/.well-known/mercure/client.js`) and receives an update.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support/chromium.mjs';
 import { Hub, freePort, tempDir, waitable } from './support/hub.mjs';
 import { startPageServer } from './support/proxy.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 test('Chromium: a page imports the client from the hub by URL and receives updates', { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   const hubPort = await freePort();
   const pagePort = await freePort();
   const pageOrigin = `http://127.0.0.1:${pagePort}`;
@@ -24,16 +19,7 @@ subscribe('${hub.url}', { topics: ['t'], onStatus: (s) => window.heraldEvent('st
 </script>`;
   await startPageServer(t, { port: pagePort, hubPort, files: { '/': { type: 'text/html; charset=utf-8', body: page } } });
 
-  const profile = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(async () => {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = await launchChromium(t);
 
   const wait = waitable(30_000);
   const seen = [];

@@ -1,16 +1,13 @@
 // Real headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, against the real hub process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './support/chromium.mjs';
 import { Hub, freePort, subscriberToken, tempDir, waitable } from './support/hub.mjs';
 import { startPageServer } from './support/proxy.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>herald-client</title></head>
@@ -22,7 +19,6 @@ async function bundle() {
 }
 
 test('Chromium: fetch (token header) and EventSource (cookie) receive updates and survive a hub restart', { timeout: 120_000 }, async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
   const dir = tempDir(t);
   const hubPort = await freePort();
   const args = ['--store', `sqlite:${join(dir, 'history.db')}`, '--heartbeat', '2s'];
@@ -37,16 +33,7 @@ test('Chromium: fetch (token header) and EventSource (cookie) receive updates an
     },
   });
 
-  const profile = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.after(async () => {
-    await browser.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
+  const browser = await launchChromium(t);
 
   const wait = waitable(30_000);
   const seen = { fetch: [], eventsource: [] };
