@@ -16,7 +16,7 @@ internal static class RootPage
             <!doctype html>
             <html lang="en">
             <head><meta charset="utf-8"><title>Herald</title>
-            <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}pre{background:#f4f4f4;padding:.75rem;overflow-x:auto}</style>
+            <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}pre{background:#f4f4f4;padding:.75rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}</style>
             </head>
             <body>
             <h1>Herald</h1>
@@ -24,13 +24,14 @@ internal static class RootPage
             publishers POST updates, and JWTs (the <code>mercure</code> claim) say who may do what.</p>
             <p>Hub URL: <code>{{hub}}</code></p>
             <h2>Try it</h2>
-            <pre>herald token --key "$KEY" --subscribe '*'   # then:
+            <pre>SUB=$(herald token --key "$KEY" --subscribe '*')
             curl -N -H "Authorization: Bearer $SUB" '{{hub}}?topic=https://example.com/books/1'
 
-            herald token --key "$KEY" --publish '*'     # then:
+            PUB=$(herald token --key "$KEY" --publish '*')
             curl -H "Authorization: Bearer $PUB" -d topic=https://example.com/books/1 -d data=hello '{{hub}}'</pre>
             <p>See the README of the Herald repository for configuration, and the <a href="{{DocsUrl}}">Mercure specification</a>
-            for the protocol. Health: <a href="{{ServeHost.HealthPath}}">{{ServeHost.HealthPath}}</a>.</p>
+            for the protocol. Health: <a href="{{ServeHost.HealthPath}}">{{ServeHost.HealthPath}}</a>; the health report:
+            <code>{{hub}}/stats</code> (with a token granting <code>/.well-known/mercure/stats</code>).</p>
             </body>
             </html>
             """);
