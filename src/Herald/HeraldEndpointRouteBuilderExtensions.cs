@@ -21,6 +21,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
         group.MapGet("/client.js", ClientScriptEndpoint.CurrentAsync).WithDisplayName("Herald JS client");
         group.MapGet("/client-{version}.js", ClientScriptEndpoint.VersionedAsync).WithDisplayName("Herald JS client, versioned");
+        group.MapGet("/ui", DashboardEndpoint.HandleAsync).WithDisplayName("Herald dashboard");
         group.MapGet("/stats", static (HttpContext context) => context.RequestServices.GetRequiredService<StatsEndpoint>().HandleAsync(context)).WithDisplayName("Herald stats");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))

@@ -131,6 +131,9 @@ public sealed class HeraldOptions
     /// </summary>
     public bool Compression { get; set; }
 
+    /// <summary>Serve the dashboard and debug console at <c>/.well-known/mercure/ui</c>; its data still need a token.</summary>
+    public bool Ui { get; set; }
+
     /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
     public bool PublicStats { get; set; }
 

@@ -44,6 +44,7 @@ internal static class ServeCommand
     private static readonly Option<string?> TlsKey = new("--tls-key") { Description = "PEM private key of --tls-cert" };
     private static readonly Option<bool> TlsSelfSigned = new("--tls-self-signed") { Description = "TLS with a certificate for localhost made at start (development and tests)" };
     private static readonly Option<string?> H2cListen = new("--h2c-listen") { Description = "host:port of an extra cleartext HTTP/2-only listener, for a proxy that speaks h2c" };
+    private static readonly Option<bool> Ui = new("--ui") { Description = "serve the dashboard and debug console at /.well-known/mercure/ui (/ui redirects there); its data need a token [default: off, on with --dev]" };
     private static readonly Option<bool> Compression = new("--compression") { Description = "gzip streams for subscribers that send Accept-Encoding: gzip; each update is compressed once for all [default: off]" };
     private static readonly Option<bool> Metrics = new("--metrics") { Description = "serve Prometheus metrics at /metrics on a listener of their own (--metrics-listen) [default: off]" };
     private static readonly Option<string?> MetricsListen = new("--metrics-listen") { Description = $"host:port of the metrics listener [default: {ServeSettings.DefaultMetricsListen}]" };
@@ -55,7 +56,7 @@ internal static class ServeCommand
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Metrics, MetricsListen, ConfigFile, Dev,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Metrics, MetricsListen, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -91,6 +92,7 @@ internal static class ServeCommand
         TlsKey = parseResult.GetValue(TlsKey),
         TlsSelfSigned = parseResult.GetResult(TlsSelfSigned) is null or { Implicit: true } ? null : parseResult.GetValue(TlsSelfSigned),
         H2cListen = parseResult.GetValue(H2cListen),
+        Ui = parseResult.GetResult(Ui) is null or { Implicit: true } ? null : parseResult.GetValue(Ui),
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

@@ -64,6 +64,9 @@ internal sealed record ServeFlags
     /// <summary><c>--h2c-listen</c>: an extra cleartext HTTP/2-only listener, for a proxy that speaks h2c.</summary>
     public string? H2cListen { get; init; }
 
+    /// <summary><c>--ui</c>: the dashboard at <c>/.well-known/mercure/ui</c> (always on with <c>--dev</c>).</summary>
+    public bool? Ui { get; init; }
+
     /// <summary><c>--compression</c>: gzip streams for subscribers that ask.</summary>
     public bool? Compression { get; init; }
 
@@ -112,6 +115,7 @@ internal sealed record ServeFlags
         options.HistoryMaxBytes = HistoryMaxBytes ?? options.HistoryMaxBytes;
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
         options.Compression = Compression ?? options.Compression;
+        options.Ui = Ui ?? options.Ui;
     }
 
     /// <summary>
@@ -129,6 +133,7 @@ internal sealed record ServeFlags
         // Throwaway: a random key means no token outlives the process, so neither need the history.
         options.Store = Herald.Storage.HistoryStoreFactory.Memory;
         options.Anonymous = true;
+        options.Ui = true;
         options.CorsOrigins = [.. options.CorsOrigins, .. DevOrigins];
         options.PublishOrigins = [.. options.PublishOrigins, .. DevOrigins];
         if (string.IsNullOrEmpty(options.JwtKey) && options.JwtKeys.Count == 0 && JwtKeys is null)

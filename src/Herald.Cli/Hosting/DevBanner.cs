@@ -25,6 +25,16 @@ internal static class DevBanner
             output.WriteLine();
         }
 
+        if (options.Ui && key is not null)
+        {
+            // A short-lived token for the console: the dev key is random, so it dies with the process anyway.
+            var console = Commands.TokenCommand.Create(key, "HS256", ["*"], ["*"], null, TimeSpan.FromHours(1), null, DateTime.UtcNow);
+            output.WriteLine("# dashboard and debug console (paste this 1-hour token into its prompt):");
+            output.WriteLine($"{hub}/ui");
+            output.WriteLine(console);
+            output.WriteLine();
+        }
+
         output.WriteLine("# subscribe (terminal 1)");
         output.WriteLine($"curl -N '{hub}?topic={Uri.EscapeDataString(Topic)}'");
         output.WriteLine();

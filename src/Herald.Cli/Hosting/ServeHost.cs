@@ -176,6 +176,11 @@ internal static partial class ServeHost
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = static check => check.Tags.Contains(HistoryStoreHealthCheck.ReadyTag) });
         app.MapGet("/", RootPage.Write);
+
+        // The dashboard lives under the hub's path (an embedding app keeps its own /ui); the short URL leads there.
+        app.MapGet("/ui", (IOptions<HeraldOptions> options) => options.Value.Ui
+            ? Results.Redirect(HeraldOptions.DefaultPath + "/ui")
+            : Results.NotFound());
         return app;
     }
 

@@ -45,7 +45,45 @@ internal sealed class HubStatistics : IDisposable
 
     public LatencySamples DeliveryLatency { get; } = new();
 
+    /// <summary>The last <see cref="SampleCount"/> samples, oldest first, so a dashboard opened now shows the last minutes.</summary>
+    public const int SampleCount = 60;
+
+    private readonly Queue<Sample> _samples = new();
+
     public long Streams => Interlocked.Read(ref _streams);
+
+    /// <summary>Takes a sample of the rates and latencies now (every stats interval).</summary>
+    public void RecordSample()
+    {
+        var now = NowSeconds;
+        var sample = new Sample(
+            now,
+            Publishes.Sum(now) / (double)RateWindow.Seconds,
+            Deliveries.Sum(now) / (double)RateWindow.Seconds,
+            Drops.Sum(now) / (double)RateWindow.Seconds,
+            Refusals.Sum(now) / (double)RateWindow.Seconds,
+            DeliveryLatency.PercentileMs(50),
+            DeliveryLatency.PercentileMs(99),
+            DispatchLag.PercentileMs(99),
+            Streams,
+            Polls);
+        lock (_samples)
+        {
+            _samples.Enqueue(sample);
+            while (_samples.Count > SampleCount)
+            {
+                _samples.Dequeue();
+            }
+        }
+    }
+
+    public Sample[] RecentSamples()
+    {
+        lock (_samples)
+        {
+            return [.. _samples];
+        }
+    }
 
     public long Polls => Interlocked.Read(ref _polls);
 
@@ -107,4 +145,7 @@ internal sealed class HubStatistics : IDisposable
                 break;
         }
     }
+
+    /// <summary>One point of the charts: per-second rates averaged over the last minute, latencies, open connections.</summary>
+    internal sealed record Sample(long At, double Publishes, double Deliveries, double Drops, double Refusals, double? DeliveryP50, double? DeliveryP99, double? DispatchLagP99, long Streams, long Polls);
 }

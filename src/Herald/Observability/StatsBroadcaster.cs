@@ -10,7 +10,7 @@ namespace Herald.Observability;
 /// whose token grants it, as an <c>event: herald.stats</c> with no <c>id:</c>: node-local and not stored, so it never
 /// fills the history nor moves a client's resume point. A dashboard subscribes instead of polling.
 /// </summary>
-internal sealed class StatsBroadcaster(StatsReport report, SubscriberIndex index, Authorizer authorizer, TimeProvider time) : BackgroundService
+internal sealed class StatsBroadcaster(StatsReport report, HubStatistics statistics, SubscriberIndex index, Authorizer authorizer, TimeProvider time) : BackgroundService
 {
     public const string EventType = "herald.stats";
 
@@ -37,6 +37,8 @@ internal sealed class StatsBroadcaster(StatsReport report, SubscriberIndex index
 
     internal async Task BroadcastAsync(CancellationToken cancellationToken)
     {
+        statistics.RecordSample();
+
         // Only streams that named the topic (not "*" or a template), and only through the index's exact table: the
         // dispatcher's matching is single-threaded and this runs on its own timer.
         index.CollectExact(StatsReport.Topic, _candidates);

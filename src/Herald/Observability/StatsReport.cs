@@ -127,6 +127,26 @@ internal sealed class StatsReport(
             WriteNumberOrNull(json, "deliveryP50", statistics.DeliveryLatency.PercentileMs(50));
             WriteNumberOrNull(json, "deliveryP99", statistics.DeliveryLatency.PercentileMs(99));
             json.WriteEndObject();
+
+            // A few minutes of samples, so a chart opened now starts with history rather than empty.
+            json.WriteStartArray("recent");
+            foreach (var sample in statistics.RecentSamples())
+            {
+                json.WriteStartObject();
+                json.WriteNumber("at", sample.At);
+                json.WriteNumber("publishesPerSecond", Math.Round(sample.Publishes, 3));
+                json.WriteNumber("deliveriesPerSecond", Math.Round(sample.Deliveries, 3));
+                json.WriteNumber("dropsPerSecond", Math.Round(sample.Drops, 3));
+                json.WriteNumber("refusalsPerSecond", Math.Round(sample.Refusals, 3));
+                WriteNumberOrNull(json, "deliveryP50Ms", sample.DeliveryP50);
+                WriteNumberOrNull(json, "deliveryP99Ms", sample.DeliveryP99);
+                WriteNumberOrNull(json, "dispatchLagP99Ms", sample.DispatchLagP99);
+                json.WriteNumber("streams", sample.Streams);
+                json.WriteNumber("polls", sample.Polls);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 

@@ -1,0 +1,55 @@
+// The dashboard and debug console (`herald serve --ui`) in real headless Chromium: nothing but the token prompt without
+// a token; with one, the hub's status, a publish through the console seen in the console's stream, and the counters
+// moving with the next stats report. Screenshots at desktop and phone widths go to test-results/ (not in the repo).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from './support/chromium.mjs';
+import { Hub, freePort, tempDir, token } from './support/hub.mjs';
+
+const results = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
+
+test('Chromium: the dashboard shows the hub live and its console publishes and subscribes', { timeout: 120_000 }, async (t) => {
+  const port = await freePort();
+  const hub = await Hub.start(t, { port, cwd: tempDir(t), args: ['--store', 'memory', '--ui'] });
+  const browser = await launchChromium(t);
+  mkdirSync(results, { recursive: true });
+  const consoleToken = token({ subscribe: ['*'], publish: ['*'] });
+
+  for (const [name, width] of [['desktop', 1000], ['phone', 390]]) {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${hub.url}/ui`);
+
+    // Without a token: the prompt, and no figure of the hub.
+    assert.equal(await page.isVisible('#token'), true);
+    assert.equal(await page.isVisible('#board'), false);
+    await page.fill('#token', 'not-a-token');
+    await page.click('#token-form button');
+    await page.waitForFunction(() => document.getElementById('login-error').textContent.startsWith('401'));
+    assert.equal(await page.isVisible('#board'), false);
+
+    await page.fill('#token', consoleToken);
+    await page.click('#token-form button');
+    await page.waitForSelector('#board:not([hidden])');
+    assert.equal(await page.textContent('#status'), 'healthy');
+    const before = Number(await page.$eval('#minute dd', (dd) => dd.textContent));
+
+    await page.click('#subscribe-form button');
+    await page.waitForFunction(() => document.getElementById('console-status').textContent === 'open');
+    await page.fill('#pub-data', `{"from":"${name}"}`);
+    await page.click('#publish-form button');
+    await page.waitForFunction((from) => [...document.querySelectorAll('#updates li')].some((li) => li.textContent.includes(`{"from":"${from}"}`)), name);
+    assert.match(await page.textContent('#publish-result'), /^published /);
+
+    // The next report (every 5 s, pushed on the stats topic) counts the publish.
+    await page.waitForFunction((n) => Number(document.querySelector('#minute dd').textContent) > n, before, { timeout: 15_000 });
+    await page.screenshot({ path: join(results, `dashboard-${name}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+});
