@@ -56,35 +56,46 @@ internal static class HtmlReport
               if (parent) parent.appendChild(e);
               return e;
             }
+            // A round step near range/count (1, 2, 2.5 or 5 times a power of ten), so ticks read 0, 50, 100, not 0, 37.4, 74.8.
+            function step(range, count) {
+              const raw = range / count, e = 10 ** Math.floor(Math.log10(raw));
+              return [1, 2, 2.5, 5, 10].map(m => m * e).find(c => c >= raw);
+            }
+            const fmt = v => Number.isInteger(v) ? v.toString() : (+v.toPrecision(3)).toString();
             // series: [{name, points: [[x, y]]}]; xTicks: optional [[x, label]]
             function chart(id, series, xLabel, yLabel, xTicks) {
-              const W = 800, H = 300, L = 60, R = 20, T = 20, B = 40;
-              const svg = el('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img'}, document.getElementById(id));
+              const W = 800, H = 300, L = 64, R = 20, T = 34, B = 44;
+              const svg = el('svg', {viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': yLabel + ' by ' + xLabel}, document.getElementById(id));
               const all = series.flatMap(s => s.points).filter(p => p[1] !== null);
               if (all.length === 0) { el('text', {x: W / 2, y: H / 2, class: 'label'}, svg).textContent = 'no data'; return; }
               const xMin = Math.min(...all.map(p => p[0])), xMax = Math.max(...all.map(p => p[0]), xMin + 1e-9);
-              const yMax = Math.max(...all.map(p => p[1]), 1e-9) * 1.1;
+              const yStep = step(Math.max(...all.map(p => p[1]), 1e-9), 4), yMax = yStep * Math.ceil(Math.max(...all.map(p => p[1]), 1e-9) / yStep);
               const X = x => L + (x - xMin) / (xMax - xMin) * (W - L - R), Y = y => H - B - y / yMax * (H - T - B);
-              for (let i = 0; i <= 4; i++) {
-                const v = yMax * i / 4;
+              for (let v = 0; v <= yMax + yStep / 2; v += yStep) {
                 el('line', {x1: L, x2: W - R, y1: Y(v), y2: Y(v), class: 'grid'}, svg);
-                el('text', {x: L - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'label'}, svg).textContent = v < 10 ? v.toFixed(2) : v.toFixed(0);
+                el('text', {x: L - 8, y: Y(v) + 4, 'text-anchor': 'end', class: 'label'}, svg).textContent = fmt(v);
               }
-              const ticks = xTicks || [0, 1, 2, 3, 4].map(i => { const x = xMin + (xMax - xMin) * i / 4; return [x, x.toFixed(1)]; });
+              const xStep = step(xMax - xMin, 5);
+              const ticks = xTicks || Array.from({length: Math.floor((xMax - xMin) / xStep) + 1}, (_, i) => { const x = Math.ceil(xMin / xStep) * xStep + i * xStep; return [x, fmt(x)]; });
               for (const [x, label] of ticks) {
-                if (x < xMin || x > xMax) continue;
-                el('text', {x: X(x), y: H - B + 16, 'text-anchor': 'middle', class: 'label'}, svg).textContent = label;
+                if (x < xMin - 1e-9 || x > xMax + 1e-9) continue;
+                el('line', {x1: X(x), x2: X(x), y1: H - B, y2: H - B + 4, class: 'axis'}, svg);
+                el('text', {x: X(x), y: H - B + 18, 'text-anchor': 'middle', class: 'label'}, svg).textContent = label;
               }
               el('line', {x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'axis'}, svg);
               el('line', {x1: L, x2: L, y1: T, y2: H - B, class: 'axis'}, svg);
               el('text', {x: (L + W - R) / 2, y: H - 6, 'text-anchor': 'middle', class: 'label'}, svg).textContent = xLabel;
-              el('text', {x: 12, y: T + 8, class: 'label'}, svg).textContent = yLabel;
+              // The unit above the axis, clear of the tick labels.
+              el('text', {x: L, y: T - 14, 'text-anchor': 'middle', class: 'label'}, svg).textContent = yLabel;
               series.forEach((s, i) => {
                 const pts = s.points.filter(p => p[1] !== null);
                 if (pts.length === 0) return;
+                const color = colors[i % colors.length];
                 const d = pts.map((p, j) => (j ? 'L' : 'M') + X(p[0]).toFixed(1) + ',' + Y(p[1]).toFixed(1)).join(' ');
-                el('path', {d, class: 'series', stroke: colors[i % colors.length], 'data-series': s.name}, svg);
-                el('text', {x: W - R - 4, y: T + 14 * (i + 1), 'text-anchor': 'end', class: 'label', fill: colors[i % colors.length]}, svg).textContent = s.name;
+                el('path', {d, class: 'series', stroke: color, 'data-series': s.name}, svg);
+                // The legend in its line's colour (a style, since the label class's fill would win over an attribute).
+                const legend = el('text', {x: W - R - 8 - (series.length - 1 - i) * 90, y: 16, 'text-anchor': 'end', class: 'label', style: `fill:${color};font-weight:600`}, svg);
+                legend.textContent = '\u2014 ' + s.name;
               });
             }
             const tl = run.timeline;
