@@ -53,6 +53,11 @@ internal sealed class TokenValidator
             return Fail("the token is not a well-formed JWT");
         }
 
+        if (CriticalHeader.Check(jwt.EncodedHeader) is { } critError)
+        {
+            return Fail(critError);
+        }
+
         var alg = jwt.Alg;
         if (!JwtAlgorithm.IsKnown(alg) || !ring.Keys.Any(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)))
         {
