@@ -5,6 +5,12 @@ internal static class UpdateValidator
 {
     private const string HubPathSegment = "/.well-known/mercure";
 
+    /// <summary>
+    /// 2,147,483,647 ms (24.8 days): JavaScript timers fire at once above it (a client would reconnect immediately,
+    /// not later), and .NET's SSE parser drops a retry beyond TimeSpan's range.
+    /// </summary>
+    public const long MaxRetry = int.MaxValue;
+
     /// <summary>Returns null when the update may be stored, else the refusal to send.</summary>
     public static HeraldError? Validate(Update update, int maxTopics, int maxTopicLength)
     {
@@ -77,6 +83,11 @@ internal static class UpdateValidator
         if (update.Retry is < 0)
         {
             return HeraldError.Invalid("\"retry\" must be a non-negative number of milliseconds");
+        }
+
+        if (update.Retry > MaxRetry)
+        {
+            return HeraldError.Invalid($"\"retry\" must be at most {MaxRetry} milliseconds (24.8 days): clients cannot wait longer");
         }
 
         return null;
