@@ -21,6 +21,8 @@ internal sealed class PublishEndpoint
     /// <summary>4 KiB more: the last chunk, and room for the odd extension a proxy adds.</summary>
     private const long ChunkFramingAllowance = 4096;
 
+    private const string FormContentType = "application/x-www-form-urlencoded";
+
     private readonly Authorizer _authorizer;
     private readonly HeraldPublisher _publisher;
     private readonly HeraldOptions _options;
@@ -72,6 +74,10 @@ internal sealed class PublishEndpoint
                 "the body must be application/x-www-form-urlencoded")).ConfigureAwait(false);
             return;
         }
+
+        // A form is UTF-8 whatever its charset parameter says, as browsers send it (WHATWG URL) and Mercure reads it;
+        // honouring the label also let charset=utf-7 throw out of ASP.NET Core's form reader (a 500).
+        request.ContentType = FormContentType;
 
         if (request.ContentLength > _options.MaxRequestBodySize)
         {
@@ -169,7 +175,7 @@ internal sealed class PublishEndpoint
 
     private static bool IsFormUrlEncoded(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-        && parsed.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+        && parsed.MediaType.Equals(FormContentType, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fails a read once more than <c>limit</c> payload bytes arrive, whatever the chunk framing costs.</summary>
     private sealed class PayloadLimitStream(Stream inner, long limit) : Stream
