@@ -117,6 +117,12 @@ internal sealed class PublishEndpoint
             await WriteTooLargeAsync(context).ConfigureAwait(false);
             return;
         }
+        catch (InvalidDataException e) when (e.InnerException is InvalidOperationException)
+        {
+            // ASP.NET Core's URL decoder refuses an escaped NUL (it guards paths), and says only "invalid characters".
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: a key or value contains %00 (NUL), which the form reader refuses")).ConfigureAwait(false);
+            return;
+        }
         catch (InvalidDataException e)
         {
             await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: " + e.Message)).ConfigureAwait(false);

@@ -64,4 +64,19 @@ public sealed class FuzzFindingsTests
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.BodyAsync()}");
         errors.AssertEmpty();
     }
+
+    /// <summary>
+    /// PublishFormFuzzTests (seed 5nMCtpyuAei6): ASP.NET Core's form reader refuses a <c>%00</c> escape (its URL decoder
+    /// treats NUL as an attack on paths); the refusal said only "the form value contains invalid characters".
+    /// </summary>
+    [Fact]
+    public async Task A_percent_encoded_NUL_is_refused_saying_so()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var content = new StringContent("topic=https%3A%2F%2Fexample.com%2Fbooks%2F1&data=a%00b", Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        using var response = await hub.PostRawAsync(content, hub.PublisherToken());
+
+        Assert.Contains("%00", await response.AssertRefusedAsync(HttpStatusCode.BadRequest));
+    }
 }
