@@ -95,6 +95,11 @@ internal sealed class TokenValidator
                 : $"the token's signature did not verify with any {role} key for {alg} ({string.Join(", ", candidates.Select(k => k.Label))})");
         }
 
+        if (NumericDateRange.Check(jwt) is { } rangeError)
+        {
+            return Fail(rangeError);
+        }
+
         var expires = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : (DateTimeOffset?)null;
         var notBefore = jwt.TryGetPayloadValue<long>("nbf", out var nbf) ? DateTimeOffset.FromUnixTimeSeconds(nbf) : (DateTimeOffset?)null;
         if (expires is null && options.RequireExp)

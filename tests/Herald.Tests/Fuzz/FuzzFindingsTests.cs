@@ -79,4 +79,28 @@ public sealed class FuzzFindingsTests
 
         Assert.Contains("%00", await response.AssertRefusedAsync(HttpStatusCode.BadRequest));
     }
+
+    /// <summary>
+    /// TokenFuzzTests (seed bY-AF6vzNMJ2, nbf -62135596801): an exp or nbf outside DateTimeOffset's range (before
+    /// year 1, after 9999) made DateTimeOffset.FromUnixTimeSeconds throw out of the endpoint: 500, for publishers and
+    /// subscribers, before any lifetime rule was applied.
+    /// </summary>
+    [Theory]
+    [InlineData("nbf", "-62135596801")]
+    [InlineData("exp", "253402300800")]
+    [InlineData("exp", "9223372036854775807")]
+    [InlineData("nbf", "-9223372036854775808")]
+    public async Task An_exp_or_nbf_beyond_the_calendar_is_401_not_500(string claim, string value)
+    {
+        var errors = new ErrorLog();
+        await using var hub = await TestHub.StartAsync(services: errors.AddTo);
+        var token = RawTokens.Sign(TestHub.Key, """{"alg":"HS256"}""", $$"""{"mercure":{"subscribe":["*"],"publish":["*"]},"{{claim}}":{{value}}}""");
+
+        using var subscribe = await hub.GetRawAsync(HubRequests.TopicQuery(Topic), r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));
+        Assert.Equal(HttpStatusCode.Unauthorized, subscribe.StatusCode);
+        Assert.Contains(claim, await subscribe.AssertRefusedAsync(HttpStatusCode.Unauthorized));
+        using var publish = await hub.PostAsync([new("topic", Topic), new("data", "x")], token);
+        Assert.Contains(claim, await publish.AssertRefusedAsync(HttpStatusCode.Unauthorized));
+        errors.AssertEmpty();
+    }
 }
