@@ -104,16 +104,6 @@ internal static class CriticalHeader
         return $"the token's \"crit\" header requires the extension \"{Printable(crit[0].GetString()!)}\", which this hub does not understand: mint the token without \"crit\"";
     }
 
-    /// <summary>Names come from the caller: cut them short and keep control characters out of the one-line reason.</summary>
-    private static string Printable(string value)
-    {
-        var text = value.Length <= 40 ? value : value[..40] + "…";
-        return string.Create(text.Length, text, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) || source[i] is '\u2028' or '\u2029' ? '?' : source[i];
-            }
-        });
-    }
+    /// <summary>Names come from the caller: cut short, control characters escaped.</summary>
+    private static string Printable(string value) => Protocol.ReasonText.Quote(value, 40);
 }

@@ -43,7 +43,7 @@ internal static class UpdateValidator
 
             if (TargetsHub(topic))
             {
-                return HeraldError.Forbidden($"topic \"{topic}\" is reserved: topics containing {HubPathSegment} belong to the hub");
+                return HeraldError.Forbidden($"topic \"{ReasonText.Quote(topic)}\" is reserved: topics containing {HubPathSegment} belong to the hub");
             }
         }
 

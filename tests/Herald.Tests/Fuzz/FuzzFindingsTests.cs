@@ -103,4 +103,56 @@ public sealed class FuzzFindingsTests
         Assert.Contains(claim, await publish.AssertRefusedAsync(HttpStatusCode.Unauthorized));
         errors.AssertEmpty();
     }
+
+    /// <summary>
+    /// PublishFormFuzzTests (seed 2J-Ntc9XTQ41) and TokenFuzzTests (seed 8KS27gUlhCl2): refusals quoted what the
+    /// request sent as it was, so a topic, id, algorithm or kid carrying a line break, U+2029 or an ANSI escape made a
+    /// refusal of several lines, or one that rewrites a terminal, and the same went into the Debug log.
+    /// </summary>
+    [Theory]
+    [InlineData("https://evil.example/a\nb")]
+    [InlineData("https://evil.example/\u001b[31mred\u001b[0m")]
+    [InlineData("https://evil.example/\u2029\u0085\r")]
+    [InlineData("https://example.com/.well-known/mercure\nforged: line")]
+    public async Task A_refused_topic_is_quoted_on_one_line_without_control_characters(string topic)
+    {
+        await using var hub = await TestHub.StartAsync();
+
+        using var response = await hub.PostAsync([new("topic", topic), new("data", "x")], hub.PublisherToken("https://example.com/books/{id}"));
+
+        AssertPrintable(await response.AssertRefusedAsync(HttpStatusCode.Forbidden));
+    }
+
+    [Fact]
+    public async Task A_conflicting_id_is_quoted_without_control_characters()
+    {
+        await using var hub = await TestHub.StartAsync();
+        await hub.PublishAsync(Topic, "first", id: "urn:x:\u001b[2J");
+
+        using var response = await hub.PostAsync([new("topic", Topic), new("data", "second"), new("id", "urn:x:\u001b[2J")]);
+
+        AssertPrintable(await response.AssertRefusedAsync(HttpStatusCode.Conflict));
+    }
+
+    [Theory]
+    [InlineData("alg", "\u001b[2J")]
+    [InlineData("alg", "HS256\u2028x")]
+    [InlineData("kid", "\u001b]0;title\u0007")]
+    public async Task A_refused_algorithm_or_kid_is_quoted_without_control_characters(string member, string value)
+    {
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            o.JwtKey = null;
+            o.JwtKeys = [new HeraldKey { Key = TestHub.Key, KeyId = "k1" }];
+        });
+        var header = member == "alg" ? $$"""{"alg":{{System.Text.Json.JsonSerializer.Serialize(value)}}}""" : $$"""{"alg":"HS256","kid":{{System.Text.Json.JsonSerializer.Serialize(value)}}}""";
+        var token = RawTokens.Sign("another-secret-key-that-is-long-enough-for-hs256", header, """{"mercure":{"publish":["*"]}}""");
+
+        using var response = await hub.PostAsync([new("topic", Topic), new("data", "x")], token);
+
+        AssertPrintable(await response.AssertRefusedAsync(HttpStatusCode.Unauthorized));
+    }
+
+    private static void AssertPrintable(string reason) =>
+        Assert.True(!reason.Any(char.IsControl) && !reason.Contains('\u2028') && !reason.Contains('\u2029'), "control characters in: " + Fuzzing.Show(reason));
 }
