@@ -89,7 +89,7 @@ public sealed class SubscriptionQueryFuzzTests
                     Assert.True(again == 200, $"{again} resuming from {next}: {againBody}");
                 }
             },
-            iter: Fuzzing.Iterations(500),
+            iter: Fuzzing.Iterations(1_000),
             threads: Fuzzing.HttpThreads,
             print: r => $"{(r.poll ? "poll timeout " + r.timeout : "stream")}, cursor {Fuzzing.Show(r.cursor)} ({(r.inHeader ? "header" : "query")}), selectors [{string.Join(", ", r.selectors.Take(8).Select(Fuzzing.Show))}{(r.selectors.Length > 8 ? ", …" : "")}]");
 

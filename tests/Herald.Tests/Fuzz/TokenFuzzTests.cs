@@ -112,7 +112,7 @@ public sealed class TokenFuzzTests
                     Assert.True(status == expected, $"{status}, expected {expected}, for {Fuzzing.Show(token)}");
                 }
             },
-            iter: Fuzzing.Iterations(800),
+            iter: Fuzzing.Iterations(1_600),
             threads: Fuzzing.HttpThreads,
             print: c => Fuzzing.Show(Build(c)) + $" ({c.Spoil}, via {c.Where})");
 
@@ -136,7 +136,7 @@ public sealed class TokenFuzzTests
                 var status = await SubscribeAsync(hub, cookieClient, token, where);
                 Assert.True(status == 401, $"{status} for {Fuzzing.Show(token)}");
             },
-            iter: Fuzzing.Iterations(300),
+            iter: Fuzzing.Iterations(600),
             threads: Fuzzing.HttpThreads,
             print: c => Fuzzing.Show(c.Item1) + $" via {c.Item2}");
 
@@ -237,6 +237,14 @@ public sealed class TokenFuzzTests
         }
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+        {
+            // One line a terminal or a log shows as it is: no line break, no control character (ANSI escapes) from the token.
+            var reason = (await response.Content.ReadAsStringAsync(timeout.Token)).TrimEnd('\n');
+            Assert.False(string.IsNullOrWhiteSpace(reason), "a refusal without a reason");
+            Assert.True(!reason.Any(char.IsControl) && !reason.Contains('\u2028') && !reason.Contains('\u2029'), "a refusal carrying control characters: " + Fuzzing.Show(reason));
+        }
+
         return (int)response.StatusCode;
     }
 }
