@@ -39,6 +39,14 @@ internal static class Fuzzing
             (1, Gen.String[HostileChar, 0, 300]))
         .Select(s => Utf8RoundTrip(s));
 
+    /// <summary>A refusal is one line a terminal or a log shows as it is: whatever the request held, no line break or control character.</summary>
+    public static void AssertPrintableLine(string body)
+    {
+        var reason = body.EndsWith('\n') ? body[..^1] : body;
+        Assert.False(string.IsNullOrWhiteSpace(reason), "a refusal without a reason");
+        Assert.True(!reason.Any(char.IsControl) && !reason.Contains('\u2028') && !reason.Contains('\u2029'), "a refusal carrying control characters: " + Show(reason));
+    }
+
     /// <summary>A value as a C# literal would spell it, so a failing input can be pasted into a regression case.</summary>
     public static string Show(string? value) => value is null ? "null" : "\"" + string.Concat(value.Select(c =>
         c is '"' or '\\' ? "\\" + c : c is >= ' ' and < '\u007f' ? c.ToString() : $"\\u{(int)c:x4}")) + "\"";

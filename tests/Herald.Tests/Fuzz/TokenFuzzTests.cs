@@ -239,10 +239,7 @@ public sealed class TokenFuzzTests
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
         {
-            // One line a terminal or a log shows as it is: no line break, no control character (ANSI escapes) from the token.
-            var reason = (await response.Content.ReadAsStringAsync(timeout.Token)).TrimEnd('\n');
-            Assert.False(string.IsNullOrWhiteSpace(reason), "a refusal without a reason");
-            Assert.True(!reason.Any(char.IsControl) && !reason.Contains('\u2028') && !reason.Contains('\u2029'), "a refusal carrying control characters: " + Fuzzing.Show(reason));
+            Fuzzing.AssertPrintableLine(await response.Content.ReadAsStringAsync(timeout.Token));
         }
 
         return (int)response.StatusCode;
