@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Fuzz;
 
@@ -155,4 +156,51 @@ public sealed class FuzzFindingsTests
 
     private static void AssertPrintable(string reason) =>
         Assert.True(!reason.Any(char.IsControl) && !reason.Contains('\u2028') && !reason.Contains('\u2029'), "control characters in: " + Fuzzing.Show(reason));
+
+    /// <summary>
+    /// An app publishing a string cut inside a surrogate pair (a truncated emoji) stored an update no UTF-8 wire can
+    /// carry: subscribers silently got U+FFFD instead, and on SQLite, which stores UTF-8, retrying the very same
+    /// publish answered 409 (the stored copy no longer equals it). Refused instead, naming the field. Found while
+    /// reading the SSE fuzzer's UTF-8 round trip; HTTP forms cannot carry lone surrogates.
+    /// </summary>
+    [Theory]
+    [InlineData("data", "cut emoji \\ud83d")]
+    [InlineData("data", "\\udc00 leading low half")]
+    [InlineData("data", "pair then half \\ud83d\\ude00\\ud83d")]
+    [InlineData("id", "urn:x:\\ud800")]
+    [InlineData("type", "t\\udfff")]
+    [InlineData("topic", "https://example.com/\\ud800")]
+    public async Task An_in_process_update_that_is_not_valid_Unicode_is_refused_naming_the_field(string field, string escaped)
+    {
+        // Escaped in the attribute: xUnit's serialization of theory data would turn a lone surrogate into U+FFFD.
+        var value = System.Text.RegularExpressions.Regex.Unescape(escaped);
+        Assert.Contains(value, c => char.IsSurrogate(c));
+        await using var hub = await TestHub.StartAsync();
+        var publisher = hub.Services.GetRequiredService<IHeraldPublisher>();
+        var update = new Update
+        {
+            Topics = [field == "topic" ? value : Topic],
+            Data = field == "data" ? value : "x",
+            Id = field == "id" ? value : null,
+            Type = field == "type" ? value : null,
+        };
+
+        var refused = await Assert.ThrowsAsync<HeraldPublishException>(() => publisher.PublishAsync(update).AsTask());
+
+        Assert.Equal(400, refused.StatusCode);
+        Assert.Contains($"\"{field}\"", refused.Message);
+        Assert.Contains("surrogate", refused.Message);
+        AssertPrintable(refused.Message);
+    }
+
+    [Fact]
+    public async Task An_in_process_update_with_whole_surrogate_pairs_is_accepted()
+    {
+        await using var hub = await TestHub.StartAsync();
+        var publisher = hub.Services.GetRequiredService<IHeraldPublisher>();
+
+        var id = await publisher.PublishAsync(new Update { Topics = ["https://example.com/😀"], Data = "😀 𝄞", Type = "😀" });
+
+        Assert.StartsWith("urn:uuid:", id);
+    }
 }

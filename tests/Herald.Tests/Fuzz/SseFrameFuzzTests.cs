@@ -38,9 +38,12 @@ public sealed class SseFrameFuzzTests
     [InlineData(" leading space", "\uFEFFbom", " ", 0L)]
     [InlineData("id", "", "", null)]
     [InlineData("id", "data\r\n\r\nid: forged\rretry: 5\n", "t", 2_147_483_647L)]
-    [InlineData("\ud800lone", "\udfffdata", "ty\ud800pe", 7L)]
+    [InlineData("\\ud800lone", "\\udfffdata", "ty\\ud800pe", 7L)]
     public void Edge_cases_parse_back_as_exactly_their_fields(string id, string data, string type, long? retry) =>
-        AssertRoundTrip(new Update { Topics = ["t"], Id = id, Data = data, Type = type, Retry = retry });
+        AssertRoundTrip(new Update { Topics = ["t"], Id = Unescape(id), Data = Unescape(data), Type = Unescape(type), Retry = retry });
+
+    /// <summary>Lone surrogates are written escaped in the attributes: xUnit's serialization of theory data would turn them into U+FFFD.</summary>
+    private static string Unescape(string value) => value.Contains("\\u", StringComparison.Ordinal) ? System.Text.RegularExpressions.Regex.Unescape(value) : value;
 
     private static void AssertRoundTrip(Update update)
     {
