@@ -231,7 +231,7 @@ internal sealed class TokenValidator
 
     private static TokenValidation Fail(string reason) => new(null, null, reason);
 
-    /// <summary>Header values come from the caller: cut them short and keep them on one line.</summary>
+    /// <summary>Header values come from the caller: cut them short, control characters escaped, on one line.</summary>
     private static string Printable(string? value) => ReasonText.Quote(value, 40);
 
     private static string FirstLine(string? message)
