@@ -118,7 +118,7 @@ internal sealed partial class Authorizer : IDisposable
 
             if (!allowed)
             {
-                return Forbid($"topic \"{topic}\" is not matched by the token's mercure.publish selectors");
+                return Forbid($"topic \"{Printable(topic)}\" is not matched by the token's mercure.publish selectors");
             }
         }
 
@@ -205,11 +205,7 @@ internal sealed partial class Authorizer : IDisposable
         return HeraldError.Forbidden(reason);
     }
 
-    private static string Printable(string value)
-    {
-        var text = value.ReplaceLineEndings(" ");
-        return text.Length <= 100 ? text : text[..100] + "…";
-    }
+    private static string Printable(string value) => ReasonText.Quote(value);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Refused a {Role} token (token {TokenHash}, redacted): {Reason}")]
     private static partial void LogRefused(ILogger logger, string role, string tokenHash, string reason);

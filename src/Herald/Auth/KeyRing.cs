@@ -89,7 +89,7 @@ internal sealed class KeyRing
             throw new KeyLoadException($"unknown algorithm \"{algorithm}\" (use one of {string.Join(", ", JwtAlgorithm.All)}; \"none\" is never accepted)");
         }
 
-        var material = ReadValue(value);
+        var (material, file) = ReadValue(value);
         var family = algorithm is null ? KeyFamily.Hmac : JwtAlgorithm.FamilyOf(algorithm);
         var algorithms = algorithm is null ? hmacAlgorithms : [algorithm];
         var description = algorithm ?? "HMAC";
@@ -104,24 +104,27 @@ internal sealed class KeyRing
 
         return family switch
         {
-            KeyFamily.Hmac => LoadHmac(label, configured.KeyId, algorithms, material),
+            KeyFamily.Hmac => LoadHmac(label, configured.KeyId, algorithms, material, file),
             KeyFamily.Rsa => LoadRsa(label, configured.KeyId, algorithms, material),
             _ => LoadEcdsa(label, configured.KeyId, algorithm!, material),
         };
     }
 
-    /// <summary><c>@path</c> reads a file (relative to the working directory); anything else is the value itself.</summary>
-    private static string ReadValue(string value)
+    /// <summary>
+    /// <c>@path</c> reads a file (relative to the working directory), returned with its full path for refusals;
+    /// anything else is the value itself.
+    /// </summary>
+    private static (string Material, string? File) ReadValue(string value)
     {
         if (!value.StartsWith('@'))
         {
-            return value;
+            return (value, null);
         }
 
         var path = Path.GetFullPath(value[1..]);
         try
         {
-            return File.ReadAllText(path);
+            return (File.ReadAllText(path), path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -129,7 +132,7 @@ internal sealed class KeyRing
         }
     }
 
-    private static VerificationKey LoadHmac(string label, string? keyId, string[] algorithms, string secret)
+    private static VerificationKey LoadHmac(string label, string? keyId, string[] algorithms, string secret, string? file)
     {
         if (secret.Contains(PemMarker, StringComparison.Ordinal))
         {
@@ -140,7 +143,9 @@ internal sealed class KeyRing
         var bytes = Encoding.UTF8.GetBytes(secret);
         if (bytes.Length < MinimumSecretBytes)
         {
-            throw new KeyLoadException($"must be at least {MinimumSecretBytes} bytes long (256 bits) for HMAC signing");
+            throw new KeyLoadException(file is null
+                ? $"must be at least {MinimumSecretBytes} bytes long (256 bits) for HMAC signing"
+                : $"the secret in {file} is {bytes.Length} bytes; it must be at least {MinimumSecretBytes} bytes long (256 bits) for HMAC signing");
         }
 
         return new VerificationKey(label, Fingerprint(KeyFamily.Hmac, bytes), keyId, KeyFamily.Hmac, algorithms, new SymmetricSecurityKey(bytes));

@@ -53,6 +53,11 @@ internal sealed class TokenValidator
             return Fail("the token is not a well-formed JWT");
         }
 
+        if (CriticalHeader.Check(jwt.EncodedHeader) is { } critError)
+        {
+            return Fail(critError);
+        }
+
         var alg = jwt.Alg;
         if (!JwtAlgorithm.IsKnown(alg) || !ring.Keys.Any(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)))
         {
@@ -88,6 +93,11 @@ internal sealed class TokenValidator
             return Fail(candidates.Count == 1 && ring.Keys.Count == 1
                 ? $"the token's signature did not verify with the {role} key"
                 : $"the token's signature did not verify with any {role} key for {alg} ({string.Join(", ", candidates.Select(k => k.Label))})");
+        }
+
+        if (NumericDateRange.Check(jwt) is { } rangeError)
+        {
+            return Fail(rangeError);
         }
 
         var expires = jwt.TryGetPayloadValue<long>("exp", out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : (DateTimeOffset?)null;
@@ -226,12 +236,8 @@ internal sealed class TokenValidator
 
     private static TokenValidation Fail(string reason) => new(null, null, reason);
 
-    /// <summary>Header values come from the caller: cut them short and keep them on one line.</summary>
-    private static string Printable(string? value)
-    {
-        var text = (value ?? "").ReplaceLineEndings(" ");
-        return text.Length <= 40 ? text : text[..40] + "…";
-    }
+    /// <summary>Header values come from the caller: cut them short, control characters escaped, on one line.</summary>
+    private static string Printable(string? value) => ReasonText.Quote(value, 40);
 
     private static string FirstLine(string? message)
     {

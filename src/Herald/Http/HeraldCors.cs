@@ -98,5 +98,5 @@ internal sealed class HeraldCors
         return Task.CompletedTask;
     }
 
-    private static string Truncate(string value) => value.Length <= 100 ? value : value[..100] + "…";
+    private static string Truncate(string value) => ReasonText.Quote(value);
 }

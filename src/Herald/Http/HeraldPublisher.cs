@@ -61,7 +61,7 @@ internal sealed class HeraldPublisher : IHeraldPublisher
         }
 
         return result.Status == AppendStatus.Conflict
-            ? (null, new HeraldError(ErrorKind.Conflict, $"an update with id \"{result.Id}\" was already published with different content"))
+            ? (null, new HeraldError(ErrorKind.Conflict, $"an update with id \"{ReasonText.Quote(result.Id)}\" was already published with different content"))
             : (result.Id, null);
     }
 }

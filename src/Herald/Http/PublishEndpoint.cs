@@ -11,8 +11,17 @@ namespace Herald.Http;
 /// <summary><c>POST /.well-known/mercure</c>: a form-encoded update, answered with its id once stored.</summary>
 internal sealed class PublishEndpoint
 {
-    /// <summary>Chunk size lines and CRLFs Kestrel counts on top of the payload of a chunked body.</summary>
+    /// <summary>
+    /// Framing Kestrel counts per payload byte of a chunked body, at most, without chunk extensions: a 1-byte chunk
+    /// with the longest size line Kestrel reads (<c>00000001\r\n</c>, 10 bytes) and the CRLF after its data. So any
+    /// chunking of a payload under the limit fits; only chunk extensions, which no client needs, can go over.
+    /// </summary>
+    private const long MaxFramingPerPayloadByte = 12;
+
+    /// <summary>4 KiB more: the last chunk, and room for the odd extension a proxy adds.</summary>
     private const long ChunkFramingAllowance = 4096;
+
+    private const string FormContentType = "application/x-www-form-urlencoded";
 
     private readonly Authorizer _authorizer;
     private readonly HeraldPublisher _publisher;
@@ -21,6 +30,9 @@ internal sealed class PublishEndpoint
     private readonly HeraldCors _cors;
     private readonly HeraldMetrics _metrics;
     private readonly TimeProvider _time;
+
+    /// <summary>What Kestrel may read of a chunked body, framing included: the payload limit and its framing allowance.</summary>
+    private readonly long _chunkedBodyLimit;
 
     public PublishEndpoint(Authorizer authorizer, HeraldPublisher publisher, HeraldCors cors, HeraldMetrics metrics, TimeProvider time, IOptions<HeraldOptions> options)
     {
@@ -39,6 +51,11 @@ internal sealed class PublishEndpoint
             KeyLengthLimit = 64,
             BufferBody = false,
         };
+
+        // Saturates rather than overflows for limits near long.MaxValue.
+        _chunkedBodyLimit = _options.MaxRequestBodySize > (long.MaxValue - ChunkFramingAllowance) / (MaxFramingPerPayloadByte + 1)
+            ? long.MaxValue
+            : (_options.MaxRequestBodySize * (MaxFramingPerPayloadByte + 1)) + ChunkFramingAllowance;
     }
 
     public async Task HandleAsync(HttpContext context)
@@ -76,6 +93,10 @@ internal sealed class PublishEndpoint
             return;
         }
 
+        // A form is UTF-8 whatever its charset parameter says, as browsers send it (WHATWG URL) and Mercure reads it;
+        // honouring the label also let charset=utf-7 throw out of ASP.NET Core's form reader (a 500).
+        request.ContentType = FormContentType;
+
         if (request.ContentLength > _options.MaxRequestBodySize)
         {
             await WriteTooLargeAsync(context).ConfigureAwait(false);
@@ -84,15 +105,15 @@ internal sealed class PublishEndpoint
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            // Kestrel counts chunk framing against its limit, so it only backstops; the payload is counted exactly below.
-            sizeFeature.MaxRequestBodySize = request.ContentLength is null
-                ? (2 * _options.MaxRequestBodySize) + ChunkFramingAllowance
-                : _options.MaxRequestBodySize;
+            // Kestrel counts chunk framing (size lines, CRLFs, extensions) against its limit, so for a chunked body it
+            // only bounds the framing; the payload is counted exactly below.
+            sizeFeature.MaxRequestBodySize = request.ContentLength is null ? _chunkedBodyLimit : _options.MaxRequestBodySize;
         }
 
+        PayloadLimitStream? payload = null;
         if (request.ContentLength is null)
         {
-            request.Body = new PayloadLimitStream(request.Body, _options.MaxRequestBodySize);
+            request.Body = payload = new PayloadLimitStream(request.Body, _options.MaxRequestBodySize);
         }
 
         IFormCollection form;
@@ -102,7 +123,22 @@ internal sealed class PublishEndpoint
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            if (payload is { OverLimit: false })
+            {
+                // Kestrel's count tripped while the payload was still under the limit: the framing is what is too large.
+                await HttpResponses.WriteErrorAsync(context, new HeraldError(
+                    ErrorKind.TooLarge,
+                    $"the chunked body carries more framing than any chunking of a {_options.MaxRequestBodySize}-byte body needs: send larger chunks, without chunk extensions")).ConfigureAwait(false);
+                return;
+            }
+
             await WriteTooLargeAsync(context).ConfigureAwait(false);
+            return;
+        }
+        catch (InvalidDataException e) when (e.InnerException is InvalidOperationException)
+        {
+            // ASP.NET Core's URL decoder refuses an escaped NUL (it guards paths), and says only "invalid characters".
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: a key or value contains %00 (NUL), which the form reader refuses")).ConfigureAwait(false);
             return;
         }
         catch (InvalidDataException e)
@@ -163,7 +199,7 @@ internal sealed class PublishEndpoint
 
     private static bool IsFormUrlEncoded(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)
-        && parsed.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
+        && parsed.MediaType.Equals(FormContentType, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fails a read once more than <c>limit</c> payload bytes arrive, whatever the chunk framing costs.</summary>
     private sealed class PayloadLimitStream(Stream inner, long limit) : Stream
@@ -197,6 +233,9 @@ internal sealed class PublishEndpoint
         public override void SetLength(long value) => throw new NotSupportedException();
 
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        /// <summary>True once more than the limit arrived (the read that saw it threw).</summary>
+        public bool OverLimit => _read > limit;
 
         private int Count(int read)
         {

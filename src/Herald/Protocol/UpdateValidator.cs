@@ -5,6 +5,12 @@ internal static class UpdateValidator
 {
     private const string HubPathSegment = "/.well-known/mercure";
 
+    /// <summary>
+    /// 2,147,483,647 ms (24.8 days): JavaScript timers fire at once above it (a client would reconnect immediately,
+    /// not later), and .NET's SSE parser drops a retry beyond TimeSpan's range.
+    /// </summary>
+    public const long MaxRetry = int.MaxValue;
+
     /// <summary>Returns null when the update may be stored, else the refusal to send.</summary>
     public static HeraldError? Validate(Update update, int maxTopics, int maxTopicLength)
     {
@@ -35,9 +41,14 @@ internal static class UpdateValidator
                 return HeraldError.Invalid("\"topic\" must not contain NUL");
             }
 
+            if (NotUnicode("topic", topic) is { } badTopic)
+            {
+                return badTopic;
+            }
+
             if (TargetsHub(topic))
             {
-                return HeraldError.Forbidden($"topic \"{topic}\" is reserved: topics containing {HubPathSegment} belong to the hub");
+                return HeraldError.Forbidden($"topic \"{ReasonText.Quote(topic)}\" is reserved: topics containing {HubPathSegment} belong to the hub");
             }
         }
 
@@ -85,9 +96,19 @@ internal static class UpdateValidator
             return HeraldError.Invalid($"\"type\" must not contain control or format characters: {badType}");
         }
 
+        if ((NotUnicode("id", update.Id) ?? NotUnicode("type", update.Type) ?? NotUnicode("data", update.Data)) is { } notUnicode)
+        {
+            return notUnicode;
+        }
+
         if (update.Retry is < 0)
         {
             return HeraldError.Invalid("\"retry\" must be a non-negative number of milliseconds");
+        }
+
+        if (update.Retry > MaxRetry)
+        {
+            return HeraldError.Invalid($"\"retry\" must be at most {MaxRetry} milliseconds (24.8 days): clients cannot wait longer");
         }
 
         return null;
@@ -113,6 +134,28 @@ internal static class UpdateValidator
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// A lone surrogate (a string cut inside a surrogate pair) cannot travel as UTF-8: subscribers would get U+FFFD
+    /// and a UTF-8 store a copy that no longer equals the update. Only in-process publishers can send one.
+    /// </summary>
+    private static HeraldError? NotUnicode(string field, string? value)
+    {
+        var text = value.AsSpan();
+        var i = text.IndexOfAnyInRange('\ud800', '\udfff');
+        while (i >= 0)
+        {
+            if (!char.IsHighSurrogate(text[i]) || i + 1 == text.Length || !char.IsLowSurrogate(text[i + 1]))
+            {
+                return HeraldError.Invalid($"\"{field}\" is not valid Unicode: a lone surrogate at character {i} (a string cut inside a surrogate pair?)");
+            }
+
+            var next = text[(i + 2)..].IndexOfAnyInRange('\ud800', '\udfff');
+            i = next < 0 ? -1 : i + 2 + next;
+        }
+
+        return null;
     }
 
     private static bool HasLineBreakOrNul(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
