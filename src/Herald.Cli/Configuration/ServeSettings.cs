@@ -100,7 +100,7 @@ internal sealed class ServeSettings
             throw new UsageException("--metrics-listen (MetricsListen) needs --metrics (Metrics: true): metrics are off by default");
         }
 
-        var metrics = metricsOn ? ListenAddress.Parse(metricsListen ?? DefaultMetricsListen) : null;
+        var metrics = metricsOn ? ParseListen("--metrics-listen", metricsListen ?? DefaultMetricsListen) : null;
         var hub = ListenAddress.Parse(listen);
         if (metrics is not null && metrics.Port != 0 && metrics.Port == hub.Port)
         {
@@ -109,7 +109,11 @@ internal sealed class ServeSettings
 
         string? Setting(string? flag, string key) => flag ?? environment[key] ?? fileConfiguration.GetSection(SectionName)[key];
         var tls = TlsFiles.From(Setting(flags.TlsCert, TlsCertKey), Setting(flags.TlsKey, TlsKeyKey), flags.TlsSelfSigned ?? false, directory);
-        var h2c = Setting(flags.H2cListen, H2cListenKey) is { } h2cText ? ListenAddress.Parse(h2cText) : null;
+        var h2c = Setting(flags.H2cListen, H2cListenKey) is { } h2cText ? ParseListen("--h2c-listen", h2cText) : null;
+        if (h2c is not null && h2c.Port != 0 && (h2c.Port == hub.Port || h2c.Port == metrics?.Port))
+        {
+            throw new UsageException($"--h2c-listen must use a port of its own ({h2c.Port} is taken by another listener)");
+        }
 
         // The hub's listener: HTTP/1.1 and HTTP/2 by ALPN over TLS; HTTP/1.1 in clear text, where Kestrel cannot offer
         // both on one port (h2c has a listener of its own).
@@ -128,6 +132,18 @@ internal sealed class ServeSettings
         }
 
         return new ServeSettings(fileConfiguration, environment, flags, hub, listeners, tls);
+    }
+
+    private static ListenAddress ParseListen(string flag, string value)
+    {
+        try
+        {
+            return ListenAddress.Parse(value);
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"{flag}: {e.Message}");
+        }
     }
 
     private static bool? ParseBool(string? value, string name) => value switch
