@@ -27,7 +27,7 @@ internal static class ClientScriptEndpoint
     public static Task VersionedAsync(HttpContext context, string version) =>
         version == Script.Value.Version
             ? WriteAsync(context, VersionedCacheControl)
-            : HttpResponses.WriteErrorAsync(context, new Protocol.HeraldError(Protocol.ErrorKind.Invalid, $"this hub serves herald-client {Script.Value.Version}, not {Truncate(version)}: use /client.js"));
+            : HttpResponses.WriteErrorAsync(context, new Protocol.HeraldError(Protocol.ErrorKind.Invalid, $"this hub serves herald-client {Script.Value.Version}, not {Protocol.ReasonText.Quote(version, 40)}: use /client.js"));
 
     private static Task WriteAsync(HttpContext context, string cacheControl)
     {
@@ -61,6 +61,4 @@ internal static class ClientScriptEndpoint
             : "unknown";
         return (body, version, $"\"{Convert.ToHexStringLower(SHA256.HashData(body))[..16]}\"");
     }
-
-    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }

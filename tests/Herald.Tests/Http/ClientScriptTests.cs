@@ -41,5 +41,10 @@ public class ClientScriptTests
         Assert.Equal(HttpStatusCode.OK, pinned.StatusCode);
         Assert.True(pinned.Headers.CacheControl?.Extensions.Any(e => e.Name == "immutable"));
         Assert.Contains(version, await other.AssertRefusedAsync(HttpStatusCode.BadRequest), StringComparison.Ordinal);
+
+        // A hostile version is quoted escaped: the refusal stays one printable line.
+        using var hostile = await hub.Client.GetAsync($"{TestHub.HubPath}/client-%0a%1b%5b2J.js");
+        var reason = await hostile.AssertRefusedAsync(HttpStatusCode.BadRequest);
+        Assert.DoesNotContain('\u001b', reason);
     }
 }
