@@ -314,9 +314,13 @@ public sealed class HeraldClientTests : IAsyncLifetime
         var app = builder.Build();
         app.MapGet("/.well-known/mercure", async (HttpContext context) =>
         {
-            onConnection(context.Request.Headers["Last-Event-ID"].FirstOrDefault());
+            var lastEventId = context.Request.Headers["Last-Event-ID"].FirstOrDefault();
+            onConnection(lastEventId);
             context.Response.ContentType = "text/event-stream";
-            await context.Response.WriteAsync("id: stalled-1\ndata: then silence\n\n", context.RequestAborted);
+
+            // As a hub would: the one event, unless the client resumes after it; then only silence.
+            var body = lastEventId == "stalled-1" ? ":\n\n" : "id: stalled-1\ndata: then silence\n\n";
+            await context.Response.WriteAsync(body, context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         });
