@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -131,6 +133,31 @@ internal static partial class ServeHost
                 });
             }
         });
+
+        // Traces go out by OTLP when the standard variable names a collector; off otherwise. Read here: the host's
+        // configuration holds only Herald's own sources.
+        if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } otlp)
+        {
+            var protocol = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL") == "http/protobuf"
+                ? OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf
+                : OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
+            if (!Uri.TryCreate(otlp, UriKind.Absolute, out var endpoint))
+            {
+                throw new UsageException($"OTEL_EXPORTER_OTLP_ENDPOINT: \"{otlp}\" is not an absolute URL (e.g. http://127.0.0.1:4317)");
+            }
+
+            // Over HTTP the variable names the collector's base URL; the traces path is appended, as the spec says.
+            if (protocol == OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf && !endpoint.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
+            {
+                endpoint = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/v1/traces");
+            }
+
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService(Environment.GetEnvironmentVariable("OTEL_SERVICE_NAME") ?? "herald"))
+                .WithTracing(tracing => tracing
+                    .AddSource(HeraldTracing.SourceName, "Microsoft.AspNetCore")
+                    .AddOtlpExporter(o => (o.Endpoint, o.Protocol) = (endpoint, protocol)));
+        }
 
         if (settings.MetricsEnabled)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Auth;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
@@ -56,6 +57,11 @@ internal sealed partial class Dispatcher : BackgroundService
         }
 
         var update = stored.Update;
+
+        // A span only when someone listens: no allocation on the fan-out path otherwise.
+        using var activity = HeraldTracing.Source.HasListeners()
+            ? HeraldTracing.Source.StartActivity("herald.dispatch", ActivityKind.Consumer, default(ActivityContext), links: update.PublishContext == default ? null : [new ActivityLink(update.PublishContext)])
+            : null;
         var frame = stored.Frame;
         _index.CollectMatches(update.Topics, _candidates);
         var delivered = 0;
@@ -81,6 +87,8 @@ internal sealed partial class Dispatcher : BackgroundService
         _candidates.Clear();
         // Lag against the store's clock (Redis: the server's), so on other nodes it includes their clock difference.
         _metrics.Dispatched(delivered, _time.GetUtcNow() - stored.StoredAt);
+        activity?.SetTag("herald.store.position", stored.Position);
+        activity?.SetTag("herald.deliveries", delivered);
         DispatchedPosition = stored.Position;
         LogDispatched(_logger, stored.Position, delivered);
     }

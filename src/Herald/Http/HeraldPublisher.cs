@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Auth;
 using Herald.Protocol;
 using Herald.Storage;
@@ -37,6 +38,19 @@ internal sealed class HeraldPublisher : IHeraldPublisher
     /// </summary>
     public async ValueTask<(string? Id, HeraldError? Error)> TryPublishAsync(Update update, HeraldClaims? publisher, CancellationToken cancellationToken)
     {
+        using var activity = HeraldTracing.Source.StartActivity("herald.publish");
+        var (id, error) = await PublishCoreAsync(update, publisher, activity, cancellationToken).ConfigureAwait(false);
+        if (activity is not null)
+        {
+            activity.SetTag("herald.outcome", error is null ? "stored" : error.Kind.ToString());
+            activity.SetStatus(error is null or { Kind: not ErrorKind.Unavailable } ? ActivityStatusCode.Unset : ActivityStatusCode.Error, error?.Reason);
+        }
+
+        return (id, error);
+    }
+
+    private async ValueTask<(string? Id, HeraldError? Error)> PublishCoreAsync(Update update, HeraldClaims? publisher, Activity? activity, CancellationToken cancellationToken)
+    {
         if (UpdateValidator.Validate(update, _options.MaxTopics, _options.MaxTopicLength) is { } invalid)
         {
             return (null, invalid);
@@ -49,10 +63,19 @@ internal sealed class HeraldPublisher : IHeraldPublisher
 
         // UUID v7 ids sort by time, which keeps store indexes append-friendly.
         var withId = update.Id is null ? update.WithId(IdPrefix + Guid.CreateVersion7()) : update;
+        if (activity is not null)
+        {
+            activity.SetTag("herald.update.topics", update.Topics.Count);
+            activity.SetTag("herald.update.private", update.Private);
+            withId = withId.WithPublishContext(activity.Context);
+        }
+
         AppendResult result;
         try
         {
+            using var append = HeraldTracing.Source.StartActivity("herald.store.append", ActivityKind.Client);
             result = await _store.AppendAsync(withId, cancellationToken).ConfigureAwait(false);
+            append?.SetTag("herald.store.position", result.Position);
         }
         catch (HistoryStoreException e)
         {

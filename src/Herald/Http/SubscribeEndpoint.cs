@@ -137,7 +137,9 @@ internal sealed partial class SubscribeEndpoint
         encoding.Write(output, SseFrame.Heartbeat);
         if (firstPage is { } page)
         {
+            using var replay = HeraldTracing.Source.StartActivity("herald.replay");
             var (upTo, sent) = await ReplayAsync(subscriber, page, output, cancellationToken).ConfigureAwait(false);
+            replay?.SetTag("herald.replay.updates", sent);
             subscriber.ReplayedUpTo = upTo;
             _metrics.Replayed(sent, _time.GetElapsedTime(replayStarted));
         }

@@ -21,6 +21,12 @@ public sealed class Update
     /// <summary>Private updates reach only subscribers whose token grants one of the topics.</summary>
     public bool Private { get; init; }
 
+    /// <summary>
+    /// The publish span this update was stored under, so its dispatch can link to it (kept with the update in memory
+    /// and SQLite; not stored: an update read back from the store, as on other Redis nodes, has none).
+    /// </summary>
+    internal System.Diagnostics.ActivityContext PublishContext { get; init; }
+
     /// <summary>True when a retried publish carries the same content, so it can be acknowledged without delivering twice.</summary>
     internal bool SameContentAs(Update other) =>
         Data == other.Data && Type == other.Type && Retry == other.Retry && Private == other.Private
@@ -28,6 +34,11 @@ public sealed class Update
 
     internal Update WithId(string id) => new()
     {
-        Topics = Topics, Data = Data, Id = id, Type = Type, Retry = Retry, Private = Private,
+        Topics = Topics, Data = Data, Id = id, Type = Type, Retry = Retry, Private = Private, PublishContext = PublishContext,
+    };
+
+    internal Update WithPublishContext(System.Diagnostics.ActivityContext context) => new()
+    {
+        Topics = Topics, Data = Data, Id = Id, Type = Type, Retry = Retry, Private = Private, PublishContext = context,
     };
 }
