@@ -27,6 +27,16 @@ internal static class RedisEntryCodec
     public const string VersionField = "v";
     public const string SizeField = "s";
 
+    /// <summary>The publish span's W3C traceparent, so a dispatch on any node links to it; never compared by retries.</summary>
+    public const string TraceField = "c";
+
+    /// <summary>The traceparent of the update's publish span, or "" when it was published without one.</summary>
+    public static string TraceParent(Update update)
+    {
+        var context = update.PublishContext;
+        return context == default ? "" : $"00-{context.TraceId}-{context.SpanId}-{((context.TraceFlags & System.Diagnostics.ActivityTraceFlags.Recorded) != 0 ? "01" : "00")}";
+    }
+
     /// <summary>The format this codec writes.</summary>
     public const int Version = 2;
 
@@ -75,9 +85,14 @@ internal static class RedisEntryCodec
         string? id = null;
         string? payload = null;
         long? storedAt = null;
+        string? trace = null;
         foreach (var value in entry.Values)
         {
-            if (value.Name == IdField)
+            if (value.Name == TraceField)
+            {
+                trace = value.Value;
+            }
+            else if (value.Name == IdField)
             {
                 id = value.Value;
             }
@@ -102,7 +117,13 @@ internal static class RedisEntryCodec
         }
 
         var position = RedisPositions.FromEntryId(entry.Id!);
-        return new StoredUpdate(position, DecodeUpdate(entry.Id!, id, payload), DateTimeOffset.FromUnixTimeMilliseconds(storedAt.Value));
+        var update = DecodeUpdate(entry.Id!, id, payload);
+        if (trace is not null && System.Diagnostics.ActivityContext.TryParse(trace, null, isRemote: true, out var context))
+        {
+            update = update.WithPublishContext(context);
+        }
+
+        return new StoredUpdate(position, update, DateTimeOffset.FromUnixTimeMilliseconds(storedAt.Value));
     }
 
     private static Update DecodeUpdate(string entryId, string id, string payload)

@@ -126,6 +126,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         [
             id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
             _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
+            RedisEntryCodec.TraceParent(update),
         ];
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.

@@ -91,7 +91,8 @@ internal static class RedisScripts
     /// <summary>
     /// ARGV: 1 id, 2 content (the entry's p), 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch,
     /// 8 a new generation name, kept only when the meta hash has none (a new or emptied Redis), 9 the update's size
-    /// (<see cref="Herald.Storage.HistoryLimits.SizeOf"/>), 10 the entry format version.
+    /// (<see cref="Herald.Storage.HistoryLimits.SizeOf"/>), 10 the entry format version, 11 the publish span's W3C
+    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by).
     /// Returns {status, entry id, skipped}: status 0 appended, 1 duplicate (same content), 2 conflict (other content);
     /// skipped is the position the counter had when an entry Herald did not write already sat there or above, else 0.
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
@@ -117,7 +118,12 @@ internal static class RedisScripts
         local entry = string.format('%.0f-0', position)
         local skipped = 0
         local stamp, bytes = string.format('%.0f', now), tonumber(ARGV[9])
-        local added = redis.pcall('XADD', KEYS[1], entry, 'v', ARGV[10], 'i', id, 'p', payload, 't', stamp, 's', ARGV[9])
+        local fields = {'v', ARGV[10], 'i', id, 'p', payload, 't', stamp, 's', ARGV[9]}
+        if ARGV[11] and ARGV[11] ~= '' then
+          table.insert(fields, 'c')
+          table.insert(fields, ARGV[11])
+        end
+        local added = redis.pcall('XADD', KEYS[1], entry, unpack(fields))
         if type(added) == 'table' and added.err then
           -- Refused: an entry Herald did not write holds this id or a later one. Continue after the stream's last id.
           local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
@@ -132,7 +138,7 @@ internal static class RedisScripts
           position = topPosition + 1
           redis.call('HSET', KEYS[3], 'last', string.format('%.0f', position))
           entry = string.format('%.0f-0', position)
-          redis.call('XADD', KEYS[1], entry, 'v', ARGV[10], 'i', id, 'p', payload, 't', stamp, 's', ARGV[9])
+          redis.call('XADD', KEYS[1], entry, unpack(fields))
         end
         redis.call('HSET', KEYS[2], id, entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', bytes)
