@@ -77,6 +77,8 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         _trimLoop = Task.Run(TrimLoopAsync);
     }
 
+    private HeraldMetrics? Metrics { get; init; }
+
     /// <summary>Where this store keeps its data, without the password.</summary>
     public string Display => _url.Display;
 
@@ -91,7 +93,11 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     /// Connects (or starts connecting: a Redis that is down leaves the store not-ready instead of failing start-up).
     /// A malformed URL throws <see cref="HistoryStoreException"/>.
     /// </summary>
-    public static RedisHistoryStore Connect(string store, RedisStoreOptions options, HistoryLimits limits, ILogger<RedisHistoryStore> logger)
+    public static RedisHistoryStore Connect(string store, RedisStoreOptions options, HistoryLimits limits, ILogger<RedisHistoryStore> logger) =>
+        Connect(store, options, limits, logger, metrics: null);
+
+    /// <summary>As above, measuring the live feed's lag behind the head on <paramref name="metrics"/>.</summary>
+    public static RedisHistoryStore Connect(string store, RedisStoreOptions options, HistoryLimits limits, ILogger<RedisHistoryStore> logger, HeraldMetrics? metrics)
     {
         RedisStoreUrl url;
         try
@@ -110,7 +116,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             LogStartingDisconnected(logger, url.Display);
         }
 
-        return new RedisHistoryStore(url, options, limits, connection, logger);
+        return new RedisHistoryStore(url, options, limits, connection, logger) { Metrics = metrics };
     }
 
     public async ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
@@ -200,6 +206,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
                 // The first read starts at the head ("from now on"); the node is not ready before it.
                 read = await RunAsync(db => ReadFeedAsync(db, cursor.After), "read the live feed").ConfigureAwait(false);
                 turn = cursor.Advance(read, page, TryDecode);
+                Metrics?.FeedLag(read.Head - cursor.Position);
                 Volatile.Write(ref _feedProblem, null);
                 if (Interlocked.Exchange(ref _feedStarted, 1) == 0)
                 {

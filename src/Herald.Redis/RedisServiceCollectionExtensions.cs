@@ -38,7 +38,8 @@ public static class RedisServiceCollectionExtensions
                 herald.Store,
                 sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value,
                 HistoryLimits.From(herald, HistoryLimits.DurableDefaults),
-                sp.GetRequiredService<ILogger<RedisHistoryStore>>());
+                sp.GetRequiredService<ILogger<RedisHistoryStore>>(),
+                sp.GetService<HeraldMetrics>());
         });
         return services;
     }

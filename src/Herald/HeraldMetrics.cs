@@ -19,6 +19,8 @@ public sealed class HeraldMetrics
     // Latencies of a real-time hub sit between a millisecond and a few seconds.
     private static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly int[] ReplayBuckets = [0, 1, 10, 100, 1_000, 10_000, 100_000];
+    private static readonly int[] BatchBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1024];
+    private static readonly long[] LagBuckets = [0, 1, 10, 100, 1_000, 10_000, 100_000];
 
     private readonly Counter<long> _publishes;
     private readonly Counter<long> _dispatches;
@@ -34,6 +36,8 @@ public sealed class HeraldMetrics
     private readonly Histogram<double> _deliveryDuration;
     private readonly Histogram<int> _replayUpdates;
     private readonly Histogram<double> _replayDuration;
+    private readonly Histogram<int> _appendBatch;
+    private readonly Histogram<long> _feedLag;
 
     public HeraldMetrics(IMeterFactory meterFactory)
     {
@@ -51,6 +55,8 @@ public sealed class HeraldMetrics
         _dispatchLag = meter.CreateHistogram("herald.dispatch.lag", "s", "From an update stored to it queued on every matching subscriber of this node.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _deliveryDuration = meter.CreateHistogram("herald.delivery.duration", "s", $"From an update queued on a stream to it flushed to the socket; one delivery in {DeliverySampleRate}.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _replayUpdates = meter.CreateHistogram("herald.replay.updates", "{update}", "Updates one resume (stream or poll) sent from history.", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = ReplayBuckets });
+        _appendBatch = meter.CreateHistogram("herald.store.append_batch", "{update}", "Publishes one SQLite commit held (group commit: one disk sync for all of them).", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = BatchBuckets });
+        _feedLag = meter.CreateHistogram("herald.store.feed_lag", "{update}", "Updates stored in Redis that this node's live feed had not read yet, at each read.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = LagBuckets });
         _replayDuration = meter.CreateHistogram("herald.replay.duration", "s", "Time one resume spent reading and sending history.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
     }
 
@@ -94,6 +100,10 @@ public sealed class HeraldMetrics
         _replayUpdates.Record(updates);
         _replayDuration.Record(elapsed.TotalSeconds);
     }
+
+    internal void AppendBatch(int updates) => _appendBatch.Record(updates);
+
+    internal void FeedLag(long updates) => _feedLag.Record(Math.Max(0, updates));
 
     /// <summary>Drop reasons, as the <c>reason</c> tag says them.</summary>
     internal static class DropReason

@@ -36,7 +36,8 @@ public static class HistoryStoreFactory
                 options.Store[SqlitePrefix.Length..],
                 HistoryLimits.From(options, HistoryLimits.DurableDefaults),
                 time,
-                services.GetRequiredService<ILogger<SqliteHistoryStore>>());
+                services.GetRequiredService<ILogger<SqliteHistoryStore>>(),
+                services.GetService<HeraldMetrics>());
         }
 
         return new MemoryHistoryStore(HistoryLimits.From(options, HistoryLimits.MemoryDefaults), time);

@@ -52,6 +52,20 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task A_sqlite_hub_measures_how_many_publishes_each_commit_holds()
+    {
+        using var dir = new TempDirectory();
+        await using var hub = await TestHub.StartAsync(o => o.Store = "sqlite:" + dir.File("h.db"));
+        using var recorder = new Recorder(hub.Services.GetRequiredService<IMeterFactory>());
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(i => hub.PublishAsync(Topic, "u" + i)));
+
+        // Every publish is in exactly one commit, however they were grouped.
+        Assert.Equal(5, recorder.Sum("herald.store.append_batch"));
+        Assert.InRange(recorder.Count("herald.store.append_batch"), 1, 5);
+    }
+
+    [Fact]
     public async Task Streams_ended_by_shutdown_are_counted_by_their_reason()
     {
         var hub = await TestHub.StartAsync();

@@ -33,6 +33,12 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 
     /// <summary>Opens or creates the file; throws <see cref="HistoryStoreException"/> with a clear reason when it cannot.</summary>
     public SqliteHistoryStore(string path, HistoryLimits limits, TimeProvider time, ILogger<SqliteHistoryStore> logger)
+        : this(path, limits, time, logger, metrics: null)
+    {
+    }
+
+    /// <summary>As above, measuring each commit's batch on <paramref name="metrics"/>.</summary>
+    public SqliteHistoryStore(string path, HistoryLimits limits, TimeProvider time, ILogger<SqliteHistoryStore> logger, HeraldMetrics? metrics)
     {
         _path = Path.GetFullPath(path);
         _logger = logger;
@@ -41,7 +47,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         {
             var builder = new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, DefaultTimeout = LockWaitSeconds };
             _readConnectionString = builder.ToString();
-            _writer = new SqliteWriter(_path, builder.ToString(), limits, time, _feed.Writer, logger);
+            _writer = new SqliteWriter(_path, builder.ToString(), limits, time, _feed.Writer, logger, metrics);
         }
         catch
         {

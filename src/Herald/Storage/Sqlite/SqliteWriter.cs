@@ -37,8 +37,11 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private long _bytes;
     private int _cleanupRequested;
 
-    public SqliteWriter(string path, string connectionString, HistoryLimits limits, TimeProvider time, ChannelWriter<StoredUpdate> feed, ILogger logger)
+    private readonly HeraldMetrics? _metrics;
+
+    public SqliteWriter(string path, string connectionString, HistoryLimits limits, TimeProvider time, ChannelWriter<StoredUpdate> feed, ILogger logger, HeraldMetrics? metrics = null)
     {
+        _metrics = metrics;
         _path = path;
         _limits = limits;
         _time = time;
@@ -213,6 +216,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             }
 
             transaction.Commit();
+            _metrics?.AppendBatch(batch.Count);
         }
         catch (Exception e)
         {
