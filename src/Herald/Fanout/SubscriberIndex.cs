@@ -230,6 +230,25 @@ internal sealed class SubscriberIndex
         }
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> selectors (exact topics and templates) with the most subscribers, most first: for the
+    /// stats report, every few seconds (one pass over the distinct selectors, no per-update cost).
+    /// </summary>
+    public List<(string Selector, int Subscribers)> TopSelectors(int count)
+    {
+        lock (_lock)
+        {
+            return _exact.Select(static e => (e.Key, e.Value.Count))
+                .Concat(_templates.Select(static e => (e.Key, e.Value.Subscribers.Count)))
+                .Append((TopicSelector.Wildcard, _wildcard.Count))
+                .Where(static e => e.Item2 > 0)
+                .OrderByDescending(static e => e.Item2)
+                .ThenBy(static e => e.Item1, StringComparer.Ordinal)
+                .Take(count)
+                .ToList();
+        }
+    }
+
     /// <summary>Copies every subscriber into <paramref name="into"/> (cleared first), for periodic sweeps.</summary>
     public void Snapshot(List<Subscriber> into)
     {

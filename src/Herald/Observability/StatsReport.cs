@@ -15,6 +15,7 @@ namespace Herald.Observability;
 internal sealed class StatsReport(
     HubStatistics statistics,
     ConnectionLimiter limiter,
+    SubscriberIndex index,
     Dispatcher dispatcher,
     IHistoryStore store,
     IOptions<HeraldOptions> options,
@@ -25,6 +26,9 @@ internal sealed class StatsReport(
 
     /// <summary>1 s: a dispatch later than this is felt by users as a stalled page.</summary>
     public static readonly TimeSpan DegradedDispatchLag = TimeSpan.FromSeconds(1);
+
+    /// <summary>10 selectors: enough to see where the load is, bounded whatever clients subscribe to.</summary>
+    public const int TopSelectorCount = 10;
 
     /// <summary>90 %: a hub this close to its connection limit refuses the next reconnect storm.</summary>
     public const double NearLimitRatio = 0.9;
@@ -127,6 +131,18 @@ internal sealed class StatsReport(
             WriteNumberOrNull(json, "deliveryP50", statistics.DeliveryLatency.PercentileMs(50));
             WriteNumberOrNull(json, "deliveryP99", statistics.DeliveryLatency.PercentileMs(99));
             json.WriteEndObject();
+
+            // Readable only with a grant on the stats topic: selectors can name users, so they never go to metrics.
+            json.WriteStartArray("topSelectors");
+            foreach (var (selector, subscribers) in index.TopSelectors(TopSelectorCount))
+            {
+                json.WriteStartObject();
+                json.WriteString("selector", selector);
+                json.WriteNumber("subscribers", subscribers);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
 
             // A few minutes of samples, so a chart opened now starts with history rather than empty.
             json.WriteStartArray("recent");

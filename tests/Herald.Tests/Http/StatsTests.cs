@@ -57,6 +57,8 @@ public class StatsTests
         Assert.Equal(1, report.GetProperty("lastMinute").GetProperty("publishes").GetInt64());
         Assert.Equal(1, report.GetProperty("lastMinute").GetProperty("deliveries").GetInt64());
         Assert.True(report.GetProperty("latencyMs").GetProperty("publishP99").GetDouble() >= 0);
+        var top = report.GetProperty("topSelectors")[0];
+        Assert.Equal(("t", 1), (top.GetProperty("selector").GetString(), top.GetProperty("subscribers").GetInt32()));
     }
 
     [Fact]
