@@ -24,9 +24,10 @@ public sealed class TlsTests : IAsyncLifetime
         using var h2 = Client(HttpVersion.Version20);
         using var h1 = Client(HttpVersion.Version11);
 
-        await using var stream = await SseStream.OpenAsync(h2.WithBase(hub), "/.well-known/mercure", [Topic], null, null);
+        (h2.BaseAddress, h1.BaseAddress) = (hub, hub);
+        await using var stream = await SseStream.OpenAsync(h2, "/.well-known/mercure", [Topic], null, null);
         Assert.Equal(HttpVersion.Version20, stream.Response.Version);
-        var id = await PublishAsync(h1.WithBase(hub), "over tls");
+        var id = await PublishAsync(h1, "over tls");
 
         var update = await stream.NextAsync();
         Assert.Equal(("over tls", id), (update.Data, update.EventId));
@@ -40,7 +41,10 @@ public sealed class TlsTests : IAsyncLifetime
         var (cert, key) = (Path.Combine(_directory.Path, "cert.pem"), Path.Combine(_directory.Path, "key.pem"));
         WritePem(cert, key, "CN=first.localhost");
         var hub = await ServeAsync("--tls-cert", cert, "--tls-key", key);
-        await using var stream = await SseStream.OpenAsync(Client(HttpVersion.Version20).WithBase(hub), "/.well-known/mercure", [Topic], null, null);
+        using var h2 = Client(HttpVersion.Version20);
+        using var h1 = Client(HttpVersion.Version11);
+        (h2.BaseAddress, h1.BaseAddress) = (hub, hub);
+        await using var stream = await SseStream.OpenAsync(h2, "/.well-known/mercure", [Topic], null, null);
         Assert.Equal("CN=first.localhost", await SubjectAsync(hub));
 
         WritePem(cert, key, "CN=second.localhost");
@@ -53,7 +57,7 @@ public sealed class TlsTests : IAsyncLifetime
         }
 
         await _processes[^1].WaitForLineAsync(l => l.Contains("TLS certificate reloaded", StringComparison.Ordinal));
-        var id = await PublishAsync(Client(HttpVersion.Version11).WithBase(hub), "after the rotation");
+        var id = await PublishAsync(h1, "after the rotation");
         Assert.Equal(id, (await stream.NextAsync()).EventId);
     }
 
@@ -167,15 +171,5 @@ internal sealed class ExactVersion(Version version, HttpMessageHandler inner) : 
         request.Version = version;
         request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
         return base.SendAsync(request, cancellationToken);
-    }
-}
-
-internal static class HttpClientBase
-{
-    /// <summary>The same client aimed at the hub (tests reuse one handler per HTTP version).</summary>
-    public static HttpClient WithBase(this HttpClient client, Uri hub)
-    {
-        client.BaseAddress ??= hub;
-        return client;
     }
 }

@@ -68,7 +68,11 @@ internal sealed class PublishEndpoint
         finally
         {
             // Every answer counted by its status; a 200 is sent once the update is stored, so its time is the publish latency.
-            _metrics.Publish(context.Response.StatusCode, _time.GetElapsedTime(started));
+            // A publisher that left before any answer got none: its default 200 is not a store.
+            if (context.Response.HasStarted || !context.RequestAborted.IsCancellationRequested)
+            {
+                _metrics.Publish(context.Response.StatusCode, _time.GetElapsedTime(started));
+            }
         }
     }
 
