@@ -44,6 +44,8 @@ test('Chromium: the dashboard shows the hub live and its console publishes and s
     await page.fill('#pub-data', `{"from":"${name}"}`);
     await page.click('#publish-form button');
     await page.waitForFunction((from) => [...document.querySelectorAll('#updates li')].some((li) => li.textContent.includes(`{"from":"${from}"}`)), name);
+    // The update can reach the console's stream before the publish's own answer is shown.
+    await page.waitForFunction(() => document.getElementById('publish-result').textContent !== '');
     assert.match(await page.textContent('#publish-result'), /^published /);
 
     // The next report (every 5 s, pushed on the stats topic) counts the publish.
