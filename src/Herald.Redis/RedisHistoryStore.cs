@@ -128,12 +128,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
             throw new ArgumentException("The update needs topics and data (empty data is \"\") to be stored.", nameof(update));
         }
 
-        RedisValue[] args =
-        [
-            id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
-            _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
-            RedisEntryCodec.TraceParent(update),
-        ];
+        var args = AppendArguments(update, id);
 
         // Not cancellable: once sent, the outcome must stay knowable, as with the other stores.
         var result = (RedisResult[])(await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Append, _keys, args), "append").ConfigureAwait(false))!;
@@ -151,6 +146,13 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
 
         return new AppendResult(status, id, position);
     }
+
+    private RedisValue[] AppendArguments(Update update, string id) =>
+    [
+        id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
+        _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
+        RedisEntryCodec.TraceParent(update),
+    ];
 
     public async ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)
     {

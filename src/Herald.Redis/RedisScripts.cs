@@ -100,7 +100,38 @@ internal static class RedisScripts
     /// above the next position breaks the density: the counter then continues after the stream's last id (once),
     /// rather than every later publish failing.
     /// </summary>
-    public const string Append = Common + """
+    public const string Append = Common + AppendBody;
+
+    /// <summary>
+    /// <see cref="Append"/> of a subscription event with its change to the list, as one step. KEYS: 4 the node's
+    /// subscriptions hash (subscription id → event data), 5 the set of nodes. ARGV as <see cref="Append"/>, then 12 'add'
+    /// or 'remove', 13 the subscription id, 14 its data ('add'), 15 the node id. A 'remove' of a subscription no longer
+    /// listed (another node swept it first) appends nothing and returns {3, ''}: each close is announced once.
+    /// </summary>
+    public const string AppendPresence = Common + """
+        if ARGV[12] == 'remove' then
+          if redis.call('HDEL', KEYS[4], ARGV[13]) == 0 then return {3, ''} end
+          if redis.call('HLEN', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[15]) end
+        else
+          redis.call('HSET', KEYS[4], ARGV[13], ARGV[14])
+          redis.call('SADD', KEYS[5], ARGV[15])
+        end
+        """ + AppendBody;
+
+    /// <summary>
+    /// The cluster's open subscriptions at one position. KEYS: 3 the meta hash, 5 the set of nodes; ARGV: 1 the prefix
+    /// of node hashes. Returns {last position, {data…}}: one atomic answer, so the list is exactly the changes up to it.
+    /// </summary>
+    public const string PresenceSnapshot = """
+        local out = {}
+        for _, node in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+          local all = redis.call('HGETALL', ARGV[1] .. node)
+          for i = 2, #all, 2 do table.insert(out, all[i]) end
+        end
+        return {redis.call('HGET', KEYS[3], 'last') or '0', out}
+        """;
+
+    private const string AppendBody = """
         local id, payload = ARGV[1], ARGV[2]
         local existing = redis.call('HGET', KEYS[2], id)
         if existing then

@@ -41,6 +41,10 @@ public static class RedisServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<RedisHistoryStore>>(),
                 sp.GetService<HeraldMetrics>());
         });
+        // The cluster's subscriptions live beside the history (replacing the single node's, in either order of registration).
+        services.AddSingleton<Herald.Subscriptions.ISubscriptionLedger>(static sp => new RedisSubscriptionLedger(
+            (RedisHistoryStore)sp.GetRequiredService<IHistoryStore>(),
+            sp.GetRequiredService<IOptions<HeraldOptions>>().Value.SubscriptionsLease));
         return services;
     }
 }

@@ -10,7 +10,7 @@ public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c>
-    /// long-polls; <c>GET {pattern}/stats</c> answers the health report; <c>GET {pattern}/client.js</c> serves the JS client.
+    /// long-polls; <c>GET {pattern}/stats</c> answers the health report; <c>GET {pattern}/subscriptions…</c> lists subscriptions; <c>GET {pattern}/client.js</c> serves the JS client.
     /// </summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
@@ -23,6 +23,10 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapGet("/client-{version}.js", ClientScriptEndpoint.VersionedAsync).WithDisplayName("Herald JS client, versioned");
         group.MapGet("/ui", DashboardEndpoint.HandleAsync).WithDisplayName("Herald dashboard");
         group.MapGet("/stats", static (HttpContext context) => context.RequestServices.GetRequiredService<StatsEndpoint>().HandleAsync(context)).WithDisplayName("Herald stats");
+        group.MapGet("/subscriptions/{**path}", (HttpContext context) =>
+            context.RequestServices.GetRequiredService<SubscriptionsEndpoint>().HandleAsync(context, pattern)).WithDisplayName("Herald subscriptions");
+        group.MapGet("/subscriptions", (HttpContext context) =>
+            context.RequestServices.GetRequiredService<SubscriptionsEndpoint>().HandleAsync(context, pattern)).WithDisplayName("Herald subscriptions list");
         group.MapPost("", static (HttpContext context) =>
             context.RequestServices.GetRequiredService<PublishEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald publish");

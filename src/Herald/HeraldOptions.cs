@@ -134,6 +134,19 @@ public sealed class HeraldOptions
     /// <summary>Serve the dashboard and debug console at <c>/.well-known/mercure/ui</c>; its data still need a token.</summary>
     public bool Ui { get; set; }
 
+    /// <summary>
+    /// Mercure's "Active Subscriptions": a private event on <c>/.well-known/mercure/subscriptions/{topic}/{subscriber}</c>
+    /// whenever a stream's subscription opens or closes, and <c>GET /.well-known/mercure/subscriptions</c> listing the open
+    /// ones (the cluster's, with Redis). Off by default, as in Mercure.
+    /// </summary>
+    public bool Subscriptions { get; set; }
+
+    /// <summary>
+    /// With Redis, how long a node's subscriptions outlive it: each node renews its lease three times per period, and
+    /// once a node's lease lapses a survivor announces its subscriptions closed and drops them from the list.
+    /// </summary>
+    public TimeSpan SubscriptionsLease { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
     public bool PublicStats { get; set; }
 

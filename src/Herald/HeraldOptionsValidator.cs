@@ -63,6 +63,11 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("MaxReplay and MaxConcurrentReplays must be positive");
         }
 
+        if (options.SubscriptionsLease < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("SubscriptionsLease must be at least 1s: each node renews it three times per period");
+        }
+
         if (options.Heartbeat < TimeSpan.Zero)
         {
             failures.Add("Heartbeat must be zero (off) or positive");

@@ -57,8 +57,13 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<Herald.Observability.HubStatistics>();
         services.TryAddSingleton<Herald.Observability.StatsReport>();
         services.TryAddSingleton<StatsEndpoint>();
+        services.TryAddSingleton<Herald.Subscriptions.ISubscriptionLedger>(static sp => new Herald.Subscriptions.LocalSubscriptionLedger(sp.GetRequiredService<IHistoryStore>()));
+        services.TryAddSingleton<Herald.Subscriptions.SubscriptionRegistry>();
+        services.TryAddSingleton<SubscriptionsEndpoint>();
         services.AddHostedService<Herald.Observability.StatsBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<Dispatcher>());
+        // Registered after the dispatcher, so it stops first: the closes of streams ended by shutdown are recorded while the store is open.
+        services.AddHostedService(sp => sp.GetRequiredService<Herald.Subscriptions.SubscriptionRegistry>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<GracefulShutdown>();
         // Tagged "ready": a host maps it on its readiness endpoint, never on liveness (a Redis outage is not a reason to restart).

@@ -45,6 +45,7 @@ internal static class ServeCommand
     private static readonly Option<bool> TlsSelfSigned = new("--tls-self-signed") { Description = "TLS with a certificate for localhost made at start (development and tests)" };
     private static readonly Option<string?> H2cListen = new("--h2c-listen") { Description = "host:port of an extra cleartext HTTP/2-only listener, for a proxy that speaks h2c" };
     private static readonly Option<bool> Ui = new("--ui") { Description = "serve the dashboard and debug console at /.well-known/mercure/ui (/ui redirects there); its data need a token [default: off, on with --dev]" };
+    private static readonly Option<bool> Subscriptions = new("--subscriptions") { Description = "announce each subscription as a private update on /.well-known/mercure/subscriptions/{topic}/{subscriber} and list them at GET /.well-known/mercure/subscriptions (Mercure's Active Subscriptions; the cluster's with Redis) [default: off, on with --ui and --dev]" };
     private static readonly Option<bool> Compression = new("--compression") { Description = "gzip streams for subscribers that send Accept-Encoding: gzip; each update is compressed once for all [default: off]" };
     private static readonly Option<bool> Metrics = new("--metrics") { Description = "serve Prometheus metrics at /metrics on a listener of their own (--metrics-listen) [default: off]" };
     private static readonly Option<string?> MetricsListen = new("--metrics-listen") { Description = $"host:port of the metrics listener [default: {ServeSettings.DefaultMetricsListen}]" };
@@ -56,7 +57,7 @@ internal static class ServeCommand
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Metrics, MetricsListen, ConfigFile, Dev,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Subscriptions, Metrics, MetricsListen, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -93,6 +94,7 @@ internal static class ServeCommand
         TlsSelfSigned = parseResult.GetResult(TlsSelfSigned) is null or { Implicit: true } ? null : parseResult.GetValue(TlsSelfSigned),
         H2cListen = parseResult.GetValue(H2cListen),
         Ui = parseResult.GetResult(Ui) is null or { Implicit: true } ? null : parseResult.GetValue(Ui),
+        Subscriptions = parseResult.GetResult(Subscriptions) is null or { Implicit: true } ? null : parseResult.GetValue(Subscriptions),
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

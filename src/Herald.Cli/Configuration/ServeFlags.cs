@@ -67,6 +67,9 @@ internal sealed record ServeFlags
     /// <summary><c>--ui</c>: the dashboard at <c>/.well-known/mercure/ui</c> (always on with <c>--dev</c>).</summary>
     public bool? Ui { get; init; }
 
+    /// <summary><c>--subscriptions</c>: Mercure's subscription events and API (on with <c>--ui</c> and <c>--dev</c>).</summary>
+    public bool? Subscriptions { get; init; }
+
     /// <summary><c>--compression</c>: gzip streams for subscribers that ask.</summary>
     public bool? Compression { get; init; }
 
@@ -116,6 +119,10 @@ internal sealed record ServeFlags
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
         options.Compression = Compression ?? options.Compression;
         options.Ui = Ui ?? options.Ui;
+        options.Subscriptions = Subscriptions ?? options.Subscriptions;
+
+        // The dashboard lists subscriptions through the subscriptions API.
+        options.Subscriptions |= options.Ui;
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ internal static class ErrorStatus
         ErrorKind.Invalid => StatusCodes.Status400BadRequest,
         ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,

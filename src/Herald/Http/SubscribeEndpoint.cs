@@ -23,6 +23,7 @@ internal sealed partial class SubscribeEndpoint
     private readonly TimeProvider _time;
     private readonly HeraldMetrics _metrics;
     private readonly HeraldCors _cors;
+    private readonly Subscriptions.SubscriptionRegistry _subscriptions;
     private readonly ILogger<SubscribeEndpoint> _logger;
 
     public SubscribeEndpoint(
@@ -33,6 +34,7 @@ internal sealed partial class SubscribeEndpoint
         TimeProvider time,
         HeraldMetrics metrics,
         HeraldCors cors,
+        Subscriptions.SubscriptionRegistry subscriptions,
         ILogger<SubscribeEndpoint> logger)
     {
         _gate = gate;
@@ -42,6 +44,7 @@ internal sealed partial class SubscribeEndpoint
         _time = time;
         _metrics = metrics;
         _cors = cors;
+        _subscriptions = subscriptions;
         _logger = logger;
     }
 
@@ -61,6 +64,7 @@ internal sealed partial class SubscribeEndpoint
         };
         _index.Add(subscriber);
         _metrics.StreamOpened();
+        var announced = _subscriptions.Open(admitted.Selectors, admitted.Claims);
         try
         {
             await StreamAsync(context, subscriber, admitted).ConfigureAwait(false);
@@ -85,6 +89,7 @@ internal sealed partial class SubscribeEndpoint
         {
             _index.Remove(subscriber);
             _metrics.StreamClosed();
+            _subscriptions.Close(announced);
             subscriber.Disconnect("connection ended");
             if (subscriber.CloseReason is { } reason)
             {

@@ -12,6 +12,9 @@ internal enum ErrorKind
     /// <summary>The credential is valid but does not allow this.</summary>
     Forbidden,
 
+    /// <summary>The resource asked for does not exist (or the feature serving it is off).</summary>
+    NotFound,
+
     /// <summary>The body is over the hub's size limit.</summary>
     TooLarge,
 
@@ -39,6 +42,8 @@ internal sealed record HeraldError(ErrorKind Kind, string Reason, string? RetryA
     public static HeraldError Unauthenticated(string reason) => new(ErrorKind.Unauthenticated, reason);
 
     public static HeraldError Forbidden(string reason) => new(ErrorKind.Forbidden, reason);
+
+    public static HeraldError NotFound(string reason) => new(ErrorKind.NotFound, reason);
 
     public static HeraldError Unavailable(string reason, string? retryAfterSeconds = null) =>
         new(ErrorKind.Unavailable, reason, retryAfterSeconds ?? DefaultRetryAfterSeconds);
