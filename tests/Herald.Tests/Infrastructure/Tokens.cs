@@ -14,9 +14,15 @@ public static class Tokens
         string[]? subscribe = null,
         DateTimeOffset? expires = null,
         DateTimeOffset? notBefore = null,
-        string alg = "HS256")
+        string alg = "HS256",
+        JsonNode? payload = null)
     {
         var mercure = new JsonObject();
+        if (payload is not null)
+        {
+            mercure["payload"] = payload;
+        }
+
         if (publish is not null)
         {
             mercure["publish"] = new JsonArray(publish.Select(p => (JsonNode)p!).ToArray());
@@ -27,18 +33,18 @@ public static class Tokens
             mercure["subscribe"] = new JsonArray(subscribe.Select(p => (JsonNode)p!).ToArray());
         }
 
-        var payload = new JsonObject { ["mercure"] = mercure };
+        var claims = new JsonObject { ["mercure"] = mercure };
         if (expires is { } exp)
         {
-            payload["exp"] = exp.ToUnixTimeSeconds();
+            claims["exp"] = exp.ToUnixTimeSeconds();
         }
 
         if (notBefore is { } nbf)
         {
-            payload["nbf"] = nbf.ToUnixTimeSeconds();
+            claims["nbf"] = nbf.ToUnixTimeSeconds();
         }
 
-        return Sign(key, payload.ToJsonString(), alg);
+        return Sign(key, claims.ToJsonString(), alg);
     }
 
     public static string Sign(string key, string payloadJson, string alg = "HS256", string? kid = null)
