@@ -116,6 +116,7 @@ internal static class RedisScripts
           redis.call('HSET', KEYS[4], ARGV[13], ARGV[14])
           redis.call('SADD', KEYS[5], ARGV[15])
         end
+
         """ + AppendBody;
 
     /// <summary>

@@ -29,10 +29,13 @@ public sealed class Cluster : IAsyncDisposable
     public static async Task<Cluster> StartAsync(bool persistent = true) => new(await RedisServer.StartAsync(persistent));
 
     /// <summary>Starts a node and waits until it reports ready (connected and reading the feed).</summary>
-    public async Task<(HeraldProcess Process, HttpClient Client)> StartNodeAsync(params string[] extraArgs)
+    public Task<(HeraldProcess Process, HttpClient Client)> StartNodeAsync(params string[] extraArgs) => StartNodeAsync(null, extraArgs);
+
+    /// <summary>As above, with settings given as <c>HERALD_</c> environment variables.</summary>
+    public async Task<(HeraldProcess Process, HttpClient Client)> StartNodeAsync(IDictionary<string, string>? environment, params string[] extraArgs)
     {
         var (process, baseAddress) = await HeraldProcess.ServeAsync(
-            ["--jwt-key", HeraldProcess.Key, "--store", Redis.Url, "--heartbeat", Heartbeat, .. extraArgs], _directory.Path);
+            ["--jwt-key", HeraldProcess.Key, "--store", Redis.Url, "--heartbeat", Heartbeat, .. extraArgs], _directory.Path, environment);
         _nodes.Add(process);
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
         await WaitForReadyAsync(client, HttpStatusCode.OK);
