@@ -151,7 +151,7 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     [
         id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
         _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
-        RedisEntryCodec.TraceParent(update),
+        RedisEntryCodec.TraceParent(update), update.IsSubscriptionEvent ? "1" : "",
     ];
 
     public async ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)

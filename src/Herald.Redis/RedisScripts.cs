@@ -32,6 +32,7 @@ internal static class RedisScripts
           for _, entry in ipairs(entries) do
             redis.call('HDEL', KEYS[2], field(entry[2], 'i') or '')
             redis.call('HINCRBY', KEYS[3], 'bytes', -size(entry[2]))
+            if field(entry[2], 'h') == '1' then redis.call('HINCRBY', KEYS[3], 'exempt', -1) end
             redis.call('XDEL', KEYS[1], entry[1])
           end
           return #entries
@@ -63,7 +64,7 @@ internal static class RedisScripts
         -- Oldest first, by count, age and bytes; at most `batch` entries per call (the rest go on the next call).
         local function trim(now, maxCount, maxBytes, maxAgeMs, batch)
           local removed = 0
-          local excess = redis.call('XLEN', KEYS[1]) - maxCount
+          local excess = redis.call('XLEN', KEYS[1]) - (tonumber(redis.call('HGET', KEYS[3], 'exempt')) or 0) - maxCount
           if excess > 0 then
             removed = removed + remove(redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, batch)))
           end
@@ -92,7 +93,8 @@ internal static class RedisScripts
     /// ARGV: 1 id, 2 content (the entry's p), 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch,
     /// 8 a new generation name, kept only when the meta hash has none (a new or emptied Redis), 9 the update's size
     /// (<see cref="Herald.Storage.HistoryLimits.SizeOf"/>), 10 the entry format version, 11 the publish span's W3C
-    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by).
+    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by), 12 '1' for a hub subscription event
+    /// (field <c>h</c>: not counted against the max count).
     /// Returns {status, entry id, skipped}: status 0 appended, 1 duplicate (same content), 2 conflict (other content);
     /// skipped is the position the counter had when an entry Herald did not write already sat there or above, else 0.
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
@@ -104,17 +106,17 @@ internal static class RedisScripts
 
     /// <summary>
     /// <see cref="Append"/> of a subscription event with its change to the list, as one step. KEYS: 4 the node's
-    /// subscriptions hash (subscription id → event data), 5 the set of nodes. ARGV as <see cref="Append"/>, then 12 'add'
-    /// or 'remove', 13 the subscription id, 14 its data ('add'), 15 the node id. A 'remove' of a subscription no longer
+    /// subscriptions hash (subscription id → event data), 5 the set of nodes. ARGV as <see cref="Append"/>, then 'add'
+    /// or 'remove' as 13, then 14 the subscription id, 15 its data ('add'), 16 the node id. A 'remove' of a subscription no longer
     /// listed (another node swept it first) appends nothing and returns {3, ''}: each close is announced once.
     /// </summary>
     public const string AppendPresence = Common + """
-        if ARGV[12] == 'remove' then
-          if redis.call('HDEL', KEYS[4], ARGV[13]) == 0 then return {3, ''} end
-          if redis.call('HLEN', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[15]) end
+        if ARGV[13] == 'remove' then
+          if redis.call('HDEL', KEYS[4], ARGV[14]) == 0 then return {3, ''} end
+          if redis.call('HLEN', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[16]) end
         else
-          redis.call('HSET', KEYS[4], ARGV[13], ARGV[14])
-          redis.call('SADD', KEYS[5], ARGV[15])
+          redis.call('HSET', KEYS[4], ARGV[14], ARGV[15])
+          redis.call('SADD', KEYS[5], ARGV[16])
         end
 
         """ + AppendBody;
@@ -134,6 +136,9 @@ internal static class RedisScripts
 
     private const string AppendBody = """
         local id, payload = ARGV[1], ARGV[2]
+        -- A hub subscription event (h): not counted against the max count (the meta hash's exempt field counts them),
+        -- so a reconnect storm never evicts the application's updates.
+        local exempt = ARGV[12] == '1'
         local existing = redis.call('HGET', KEYS[2], id)
         if existing then
           local found = redis.call('XRANGE', KEYS[1], existing, existing)
@@ -155,6 +160,10 @@ internal static class RedisScripts
           table.insert(fields, 'c')
           table.insert(fields, ARGV[11])
         end
+        if exempt then
+          table.insert(fields, 'h')
+          table.insert(fields, '1')
+        end
         local added = redis.pcall('XADD', KEYS[1], entry, unpack(fields))
         if type(added) == 'table' and added.err then
           -- Refused: an entry Herald did not write holds this id or a later one. Continue after the stream's last id.
@@ -174,6 +183,7 @@ internal static class RedisScripts
         end
         redis.call('HSET', KEYS[2], id, entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', bytes)
+        if exempt then redis.call('HINCRBY', KEYS[3], 'exempt', 1) end
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)
         return {0, entry, skipped}

@@ -163,6 +163,34 @@ public abstract class HistoryStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscription_events_do_not_count_against_the_max_count_so_a_storm_evicts_no_application_update()
+    {
+        var store = await OpenAsync(Roomy with { MaxCount = 3 });
+        for (var i = 1; i <= 3; i++)
+        {
+            await store.AppendAsync(Update($"app-{i}"), default);
+        }
+
+        // A reconnect storm's announcements (hub-generated, on the reserved subscriptions namespace).
+        for (var i = 1; i <= 20; i++)
+        {
+            await store.AppendAsync(new Update { Id = $"event-{i}", Topics = [$"/.well-known/mercure/subscriptions/t/urn%3Auuid%3A{i}"], Data = "{}", Private = true }, default);
+        }
+
+        await ApplyRetentionAsync(store);
+        var afterStorm = await store.ReadAfterAsync(0, 100, default);
+        Assert.Equal(["app-1", "app-2", "app-3"], afterStorm.Take(3).Select(s => s.Update.Id));
+        Assert.Equal(23, afterStorm.Count);
+
+        // The next application update evicts the oldest application update, and only what is older than the rest.
+        await store.AppendAsync(Update("app-4"), default);
+        await ApplyRetentionAsync(store);
+        var kept = await store.ReadAfterAsync(0, 100, default);
+        Assert.Equal(["app-2", "app-3", "app-4"], kept.Where(s => s.Update.Id!.StartsWith("app-", StringComparison.Ordinal)).Select(s => s.Update.Id));
+        Assert.Equal(20, kept.Count(s => s.Update.Id!.StartsWith("event-", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Retention_by_age_drops_updates_older_than_the_window()
     {
         var store = await OpenAsync(Roomy with { MaxAge = ShortAge });

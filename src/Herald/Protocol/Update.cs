@@ -27,6 +27,13 @@ public sealed class Update
     /// </summary>
     internal System.Diagnostics.ActivityContext PublishContext { get; init; }
 
+    /// <summary>
+    /// A hub-generated subscription event (publishers cannot use the reserved namespace): kept in the history for
+    /// resume, but not counted against <c>HistoryMaxCount</c>, so a reconnect storm never evicts the application's updates.
+    /// </summary>
+    internal bool IsSubscriptionEvent =>
+        Topics.Count > 0 && Topics[0].StartsWith(Subscriptions.SubscriptionPaths.Collection + "/", StringComparison.Ordinal);
+
     /// <summary>True when a retried publish carries the same content, so it can be acknowledged without delivering twice.</summary>
     internal bool SameContentAs(Update other) =>
         Data == other.Data && Type == other.Type && Retry == other.Retry && Private == other.Private

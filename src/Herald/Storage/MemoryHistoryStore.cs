@@ -18,6 +18,7 @@ public sealed class MemoryHistoryStore : IHistoryStore
     private readonly ValueTask<string> _generation = ValueTask.FromResult(StoreGeneration.New());
     private int _start;
     private long _bytes;
+    private int _exempt;
     private long _head;
     private bool _feedTaken;
 
@@ -55,6 +56,7 @@ public sealed class MemoryHistoryStore : IHistoryStore
             _entries.Add(stored);
             _byId[id] = stored;
             _bytes += stored.Frame.Length;
+            _exempt += update.IsSubscriptionEvent ? 1 : 0;
             EvictOverLimits();
 
             // Written under the lock so the feed carries positions in order.
@@ -122,7 +124,8 @@ public sealed class MemoryHistoryStore : IHistoryStore
 
     private void EvictOverLimits()
     {
-        while (_entries.Count - _start > 0 && (_entries.Count - _start > _limits.MaxCount || _bytes > _limits.MaxBytes))
+        // Subscription events are not counted: the oldest go with the application updates older than the retained window.
+        while (_entries.Count - _start > 0 && (_entries.Count - _start - _exempt > _limits.MaxCount || _bytes > _limits.MaxBytes))
         {
             RemoveOldest();
         }
@@ -152,6 +155,7 @@ public sealed class MemoryHistoryStore : IHistoryStore
         _entries[_start++] = null!;
         _byId.Remove(oldest.Update.Id!);
         _bytes -= oldest.Frame.Length;
+        _exempt -= oldest.Update.IsSubscriptionEvent ? 1 : 0;
     }
 
     /// <summary>Drops evicted slots once they are half the list, so removal stays amortized O(1).</summary>

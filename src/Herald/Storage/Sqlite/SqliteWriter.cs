@@ -34,6 +34,10 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly ITimer _cleanupTimer;
     private long _head;
     private long _count;
+    private long _exempt;
+
+    /// <summary>Rows holding a hub subscription event (their topics JSON starts with the reserved path).</summary>
+    private const string SubscriptionEventCondition = "topics LIKE '[\"/.well-known/mercure/subscriptions/%'";
     private long _bytes;
     private int _cleanupRequested;
 
@@ -61,6 +65,12 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _count = reader.GetInt64(0);
                 _bytes = reader.GetInt64(1);
                 _head = reader.GetInt64(2);
+            }
+
+            using (var exempt = _connection.CreateCommand())
+            {
+                exempt.CommandText = $"SELECT count(*) FROM updates WHERE {SubscriptionEventCondition}";
+                _exempt = (long)exempt.ExecuteScalar()!;
             }
 
             _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
@@ -236,6 +246,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             Volatile.Write(ref _head, appended[^1].Position);
             _count += appended.Count;
+            _exempt += appended.Count(s => s.Update.IsSubscriptionEvent);
             _bytes += addedBytes;
 
             // Only committed updates reach the feed, in commit order.
@@ -244,7 +255,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _feed.TryWrite(stored);
             }
 
-            if (_count > _limits.MaxCount || _bytes > _limits.MaxBytes)
+            if (_count - _exempt > _limits.MaxCount || _bytes > _limits.MaxBytes)
             {
                 RequestCleanup();
             }
@@ -292,15 +303,16 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         try
         {
             var cutoff = _limits.MaxAge > TimeSpan.Zero ? (_time.GetUtcNow() - _limits.MaxAge).ToUnixTimeMilliseconds() : long.MinValue;
-            long lastRemoved = 0, removedCount = 0, removedBytes = 0;
+            long lastRemoved = 0, removedCount = 0, removedBytes = 0, removedExempt = 0;
             using (var oldest = _connection.CreateCommand())
             {
-                oldest.CommandText = "SELECT position, size, stored_at FROM updates ORDER BY position LIMIT $limit";
+                oldest.CommandText = $"SELECT position, size, stored_at, {SubscriptionEventCondition} FROM updates ORDER BY position LIMIT $limit";
                 oldest.Parameters.AddWithValue("$limit", CleanupBatch);
                 using var reader = oldest.ExecuteReader();
                 while (reader.Read())
                 {
-                    var over = _count - removedCount > _limits.MaxCount || _bytes - removedBytes > _limits.MaxBytes || reader.GetInt64(2) < cutoff;
+                    // Subscription events do not count against MaxCount (see Update.IsSubscriptionEvent).
+                    var over = (_count - _exempt) - (removedCount - removedExempt) > _limits.MaxCount || _bytes - removedBytes > _limits.MaxBytes || reader.GetInt64(2) < cutoff;
                     if (!over)
                     {
                         break;
@@ -309,6 +321,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                     lastRemoved = reader.GetInt64(0);
                     removedCount++;
                     removedBytes += reader.GetInt64(1);
+                    removedExempt += reader.GetInt64(3);
                 }
             }
 
@@ -326,6 +339,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
             _count -= removedCount;
             _bytes -= removedBytes;
+            _exempt -= removedExempt;
             if (removedCount == CleanupBatch)
             {
                 RequestCleanup();
