@@ -2,12 +2,13 @@
 // a token; with one, the hub's status, a publish through the console seen in the console's stream, and the counters
 // moving with the next stats report. Screenshots at desktop and phone widths go to test-results/ (not in the repo).
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './support/chromium.mjs';
-import { Hub, freePort, tempDir, token } from './support/hub.mjs';
+import { Hub, freePort, tempDir, token, subscriberToken } from './support/hub.mjs';
 
 const results = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
@@ -48,10 +49,50 @@ test('Chromium: the dashboard shows the hub live and its console publishes and s
     await page.waitForFunction(() => document.getElementById('publish-result').textContent !== '');
     assert.match(await page.textContent('#publish-result'), /^published /);
 
+    // A subscriber connecting and leaving shows in the subscriptions list (the API, then its events) and its count.
+    const watched = `https://example.com/watched/${name}`;
+    const leaving = new AbortController();
+    const stream = await fetch(`${hub.url}?topic=${encodeURIComponent(watched)}`, { headers: { Authorization: `Bearer ${subscriberToken([])}` }, signal: leaving.signal });
+    assert.equal(stream.status, 200);
+    await page.waitForFunction((w) => document.getElementById('subscriptions').textContent.includes(w), watched);
+    await page.fill('#subscriptions-filter', 'watched');
+    await page.waitForFunction(() => document.querySelectorAll('#subscriptions tr').length === 1);
+    assert.match(await page.textContent('#subscriptions-count'), /^\(1 of \d+\)$/);
+    leaving.abort();
+    await page.waitForFunction(() => document.querySelectorAll('#subscriptions tr').length === 0);
+    await page.fill('#subscriptions-filter', '');
+    assert.doesNotMatch(await page.textContent('#subscriptions'), /watched/);
+
     // The next report (every 5 s, pushed on the stats topic) counts the publish.
     await page.waitForFunction((n) => Number(document.querySelector('#minute dd').textContent) > n, before, { timeout: 15_000 });
     await page.screenshot({ path: join(results, `dashboard-${name}.png`), fullPage: true });
     assert.deepEqual(errors, []);
     await page.close();
   }
+});
+
+test('Chromium: the dashboard turns critical when the Redis store stops', { timeout: 120_000 }, async (t) => {
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redisExited = new Promise((r) => redis.once('exit', r));
+  t.after(() => { redis.kill('SIGKILL'); });
+  const hub = await Hub.start(t, { port: await freePort(), cwd: tempDir(t), args: ['--store', `redis://127.0.0.1:${redisPort}`, '--ui'] });
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${hub.url}/ui`);
+  await page.fill('#token', token({ subscribe: ['*'], publish: ['*'] }));
+  await page.click('#token-form button');
+  await page.waitForSelector('#board:not([hidden])');
+  assert.equal(await page.textContent('#status'), 'healthy');
+
+  redis.kill('SIGKILL');
+  await redisExited;
+
+  // The stats topic is node-local: the report still arrives and says why.
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'critical', null, { timeout: 20_000 });
+  assert.match(await page.textContent('#reasons'), /Redis/);
+  await page.screenshot({ path: join(results, 'dashboard-critical.png'), fullPage: true });
+  assert.deepEqual(errors, []);
 });
