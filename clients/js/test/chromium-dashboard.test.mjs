@@ -96,3 +96,22 @@ test('Chromium: the dashboard turns critical when the Redis store stops', { time
   await page.screenshot({ path: join(results, 'dashboard-critical.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('Chromium: the dashboard URL that --dev prints opens the board signed in, and the token leaves the address bar', { timeout: 120_000 }, async (t) => {
+  const hub = await Hub.start(t, { port: await freePort(), cwd: tempDir(t), args: ['--dev'] });
+  const dashboardLine = /^(http\S+\/ui#token=\S+)$/m;
+  const printed = dashboardLine.exec(hub.output) ?? await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no dashboard URL in:\n${hub.output}`)), 10_000);
+    hub.child.stdout.on('data', () => {
+      const match = dashboardLine.exec(hub.output);
+      if (match) { clearTimeout(timer); resolve(match); }
+    });
+  });
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  await page.goto(printed[1]);
+  await page.waitForSelector('#board:not([hidden])');
+  assert.equal(await page.textContent('#status'), 'healthy');
+  assert.doesNotMatch(page.url(), /token/);
+  await page.waitForFunction(() => document.getElementById('subscriptions-note').textContent === 'live');
+});

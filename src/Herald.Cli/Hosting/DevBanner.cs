@@ -29,9 +29,9 @@ internal static class DevBanner
         {
             // A short-lived token for the console: the dev key is random, so it dies with the process anyway.
             var console = Commands.TokenCommand.Create(key, "HS256", ["*"], ["*"], null, TimeSpan.FromHours(1), null, DateTime.UtcNow);
-            output.WriteLine("# dashboard and debug console (paste this 1-hour token into its prompt):");
-            output.WriteLine($"{hub}/ui");
-            output.WriteLine(console);
+            // In the fragment, which browsers never send: the page reads it, then removes it from the address bar.
+            output.WriteLine("# dashboard and debug console, signed in with a 1-hour token (or paste the token into its prompt):");
+            output.WriteLine($"{hub}/ui#token={console}");
             output.WriteLine();
         }
 

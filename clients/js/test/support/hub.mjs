@@ -79,13 +79,14 @@ export class Hub {
       const timer = setTimeout(() => reject(new Error(`the hub did not start within 30 s:\n${output}`)), 30_000);
       const onData = (chunk) => {
         output += chunk;
+        hub.output = output;
         if (output.includes('Herald listening on')) {
           clearTimeout(timer);
           resolveStart();
         }
       };
       child.stdout.on('data', onData);
-      child.stderr.on('data', (chunk) => { output += chunk; });
+      child.stderr.on('data', (chunk) => { output += chunk; hub.output = output; });
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`the hub exited with ${code} before listening:\n${output}`));
