@@ -172,6 +172,43 @@ public class SubscriptionsApiTests
     }
 
     [Fact]
+    public async Task A_reconnect_storm_announces_every_change_and_evicts_no_application_update()
+    {
+        await using var hub = await TestHub.StartAsync(o => (o.Subscriptions, o.HistoryMaxCount) = (true, 5));
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add(await hub.PublishAsync("app", $"update {i}"));
+        }
+
+        var admin = hub.SubscriberToken(AdminGrant);
+        await using var watcher = await hub.SubscribeAsync(EventsTopic, admin);
+        await NextSubscriptionEventAsync(watcher);
+        const int storm = 200;
+        var streams = await Task.WhenAll(Enumerable.Range(0, storm).Select(i => hub.SubscribeAsync([$"storm/{i}"], hub.SubscriberToken())));
+        await Task.WhenAll(streams.Select(s => s.DisposeAsync().AsTask()));
+
+        // Every open and every close is announced, once each.
+        var seen = new Dictionary<string, int>();
+        for (var i = 0; i < 2 * storm; i++)
+        {
+            var change = Document(await NextSubscriptionEventAsync(watcher));
+            var topic = change["topic"]!.GetValue<string>();
+            seen[topic] = seen.GetValueOrDefault(topic) + (change["active"]!.GetValue<bool>() ? 1 : 10);
+        }
+
+        Assert.Equal(storm, seen.Count);
+        Assert.All(seen.Values, v => Assert.Equal(11, v));
+
+        // The application's five updates are all still replayable.
+        await using var replay = await hub.SubscribeAsync(["app"], hub.SubscriberToken(), "earliest");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(ids[i], (await replay.NextAsync()).EventId);
+        }
+    }
+
+    [Fact]
     public async Task Reading_needs_a_token_whose_subscribe_grant_matches_the_requested_url()
     {
         await using var hub = await TestHub.StartAsync(o => (o.Subscriptions, o.Anonymous) = (true, true));
