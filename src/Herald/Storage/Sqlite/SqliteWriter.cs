@@ -20,6 +20,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     /// <summary>How often retention runs when the hub is idle (age-based expiry needs no publish to happen).</summary>
     public static readonly TimeSpan CleanupInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>Rows holding a hub subscription event (their topics JSON starts with the reserved path).</summary>
+    private const string SubscriptionEventCondition = "topics LIKE '[\"/.well-known/mercure/subscriptions/%'";
+
     private readonly string _path;
     private readonly HistoryLimits _limits;
     private readonly TimeProvider _time;
@@ -35,9 +38,6 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private long _head;
     private long _count;
     private long _exempt;
-
-    /// <summary>Rows holding a hub subscription event (their topics JSON starts with the reserved path).</summary>
-    private const string SubscriptionEventCondition = "topics LIKE '[\"/.well-known/mercure/subscriptions/%'";
     private long _bytes;
     private int _cleanupRequested;
 
