@@ -21,13 +21,21 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
     private readonly Channel<SubscriptionChange> _changes = Channel.CreateUnbounded<SubscriptionChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ISubscriptionLedger _ledger;
     private readonly HeraldOptions _options;
+    /// <summary>
+    /// How long a batch is retried while the store fails (doubling from 100 ms, at most 5 s apart) before its
+    /// announcements are given up: a short outage delays them, a long one cannot grow the queue without end.
+    /// </summary>
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(60);
+
     private readonly ILogger<SubscriptionRegistry> _logger;
+    private readonly TimeProvider _time;
     private long _pending;
 
-    public SubscriptionRegistry(ISubscriptionLedger ledger, IOptions<HeraldOptions> options, ILogger<SubscriptionRegistry> logger)
+    public SubscriptionRegistry(ISubscriptionLedger ledger, IOptions<HeraldOptions> options, TimeProvider time, ILogger<SubscriptionRegistry> logger)
     {
         _ledger = ledger;
         _options = options.Value;
+        _time = time;
         _logger = logger;
     }
 
@@ -153,21 +161,42 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
 
             try
             {
-                await _ledger.RecordAsync(batch, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception e)
-            {
-                // A store outage loses these announcements, never the loop: later ones are recorded when it is back.
-                LogRecordFailed(_logger, batch.Count, e);
+                await RecordWithRetriesAsync(batch, stoppingToken).ConfigureAwait(false);
             }
             finally
             {
                 Interlocked.Add(ref _pending, -batch.Count);
                 batch.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records a batch, retrying it while the store fails. A retry repeats nothing: each event keeps its id (a second
+    /// append is a duplicate) and each list change is idempotent.
+    /// </summary>
+    private async Task RecordWithRetriesAsync(List<SubscriptionChange> batch, CancellationToken stoppingToken)
+    {
+        var started = _time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await _ledger.RecordAsync(batch, stoppingToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                if (_time.GetElapsedTime(started) >= RetryFor)
+                {
+                    LogRecordFailed(_logger, batch.Count, e);
+                    return;
+                }
+
+                LogRecordRetrying(_logger, batch.Count, delay.TotalMilliseconds, e.Message);
+                await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
     }
@@ -195,8 +224,11 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "Could not record {Count} subscription changes; their events are lost")]
+    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "Could not record {Count} subscription changes for a minute; their events are lost")]
     private static partial void LogRecordFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 62, Level = LogLevel.Debug, Message = "Could not record {Count} subscription changes yet, retrying in {DelayMs} ms: {Reason}")]
+    private static partial void LogRecordRetrying(ILogger logger, int count, double delayMs, string reason);
 
     [LoggerMessage(EventId = 61, Level = LogLevel.Warning, Message = "Could not renew this node's subscriptions lease or sweep lapsed nodes")]
     private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);

@@ -51,7 +51,24 @@ public sealed class InstrumentedStore(TimeProvider time) : IHistoryStore, IHealt
         }
     }
 
-    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken) => _inner.AppendAsync(update, cancellationToken);
+    /// <summary>When set, appends throw as an unreachable store's do.</summary>
+    public bool FailAppends { get; set; }
+
+    private readonly TaskCompletionSource _appendRefused = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once an append was refused (<see cref="FailAppends"/>).</summary>
+    public Task AppendRefused => _appendRefused.Task;
+
+    public ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
+    {
+        if (FailAppends)
+        {
+            _appendRefused.TrySetResult();
+            return ValueTask.FromException<AppendResult>(new HistoryStoreException("the test store cannot be written"));
+        }
+
+        return _inner.AppendAsync(update, cancellationToken);
+    }
 
     public ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken) => _inner.FindPositionAsync(id, cancellationToken);
 

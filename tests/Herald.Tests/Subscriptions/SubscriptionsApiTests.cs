@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Subscriptions;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Subscriptions;
 
@@ -206,6 +207,28 @@ public class SubscriptionsApiTests
         {
             Assert.Equal(ids[i], (await replay.NextAsync()).EventId);
         }
+    }
+
+    [Fact]
+    public async Task Announcements_the_store_could_not_take_are_recorded_once_it_can()
+    {
+        InstrumentedStore? store = null;
+        await using var hub = await TestHub.StartAsync(
+            o => o.Subscriptions = true,
+            services: s => s.AddSingleton<Herald.Storage.IHistoryStore>(_ => store = new InstrumentedStore(TimeProvider.System)));
+        var admin = hub.SubscriberToken(AdminGrant);
+        await using var watcher = await hub.SubscribeAsync(EventsTopic, admin);
+        await NextSubscriptionEventAsync(watcher);
+
+        store!.FailAppends = true;
+        await using var subscriber = await hub.SubscribeAsync(["during-outage"], hub.SubscriberToken());
+        await store.AppendRefused.WaitAsync(SseStream.WaitLimit);
+        store.FailAppends = false;
+
+        var change = Document(await NextSubscriptionEventAsync(watcher));
+        Assert.Equal(("during-outage", true), (change["topic"]!.GetValue<string>(), change["active"]!.GetValue<bool>()));
+        var listed = await GetJsonAsync(hub, Api, admin);
+        Assert.Contains("during-outage", listed["subscriptions"]!.AsArray().Select(s => s!["topic"]!.GetValue<string>()));
     }
 
     [Fact]
