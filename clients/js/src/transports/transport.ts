@@ -27,6 +27,8 @@ export interface AttemptContext {
   onCursor(cursor: string): void;
   /** A poll answered: the connection is healthy. */
   onHealthy(): void;
+  /** The hub's notice that it closes the stream at the token's expiry (a named event without id). */
+  onTokenExpiring(data: string): void;
 }
 
 export type AttemptResult =
@@ -82,3 +84,6 @@ export async function classify(response: Response): Promise<AttemptResult> {
 export function isAbort(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'AbortError';
 }
+
+/** Herald's event announcing that the stream closes at the token's `exp`; not an update. */
+export const TOKEN_EXPIRING_EVENT = 'herald.token-expiring';
