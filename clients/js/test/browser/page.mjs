@@ -47,3 +47,6 @@ window.setOnline = (online) => {
 
 /** Pretends the page was frozen or resumed: headless Chromium does not freeze on request. */
 window.lifecycle = (type) => document.dispatchEvent(new Event(type));
+
+/** Whether this page's subscription holds the shared stream (false for a follower tab). */
+window.heraldLeading = (name) => subscriptions[name] !== undefined && !subscriptions[name].follower;
