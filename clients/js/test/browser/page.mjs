@@ -7,13 +7,14 @@ const subscriptions = {};
  * Starts a named subscription; everything it reports goes to the test through the exposed `heraldEvent`.
  * `mintToken: true` makes the token a function asking the test (`window.mintToken`) for a fresh one; `mintCookie: true`
  * gives a `renewCookie` that sets the `mercureAuthorization` cookie from `window.mintToken`, expiring with the token.
+ * `backoffRandom` fixes where in [0, ceiling] each backoff delay falls (1: the longest).
  */
-window.startHerald = (name, { mintToken, mintCookie, ...options }) => {
+window.startHerald = (name, { mintToken, mintCookie, backoffRandom, ...options }) => {
   subscriptions[name] = subscribe(new URL('/.well-known/mercure', location.href).toString(), {
     ...options,
     ...(mintToken ? { token: () => window.mintToken(name) } : {}),
     ...(mintCookie ? { renewCookie: async () => setCookie(await window.mintToken(name)) } : {}),
-    random: () => Math.random() * 0.2,
+    random: backoffRandom === undefined ? () => Math.random() * 0.2 : () => backoffRandom,
     onUpdate: (u) => window.heraldEvent(name, 'update', { id: u.id, type: u.type, data: u.data }),
     onStatus: (s) => window.heraldEvent(name, 'status', s),
     onError: (e) => window.heraldEvent(name, 'error', { message: e.message, status: e.status ?? null }),

@@ -21,12 +21,13 @@ async function bundle() {
  * The real hub behind the page server (one origin, every subscription request recorded in `server.streams`) and
  * headless Chromium with one browser context. `open()` adds a page running test/browser/page.mjs; what its
  * subscriptions report lands in `page.seen[name]` (`updates`, `statuses`, `errors`), and `wait` is notified on each.
- * `mintToken(pageName, subscriptionName)` answers the page's `window.mintToken`.
+ * `mintToken(pageName, subscriptionName)` answers the page's `window.mintToken`; `restartHub()` brings a stopped hub back.
  */
 export async function startBrowserHub(t, { args = [], mintToken } = {}) {
   const dir = tempDir(t);
   const hubPort = await freePort();
-  const hub = await Hub.start(t, { port: hubPort, cwd: dir, args: ['--store', `sqlite:${join(dir, 'history.db')}`, ...args] });
+  const hubArgs = ['--store', `sqlite:${join(dir, 'history.db')}`, ...args];
+  const hub = await Hub.start(t, { port: hubPort, cwd: dir, args: hubArgs });
   const pagePort = await freePort();
   const server = await startPageServer(t, {
     port: pagePort,
@@ -63,7 +64,13 @@ export async function startBrowserHub(t, { args = [], mintToken } = {}) {
     return page;
   }
 
-  return { hub, server, browser, wait, open, pageErrors, origin: `http://127.0.0.1:${pagePort}` };
+  const env = { hub, server, browser, wait, open, pageErrors, origin: `http://127.0.0.1:${pagePort}` };
+  /** Starts the hub again on the same port and store, after `env.hub.stop()`. */
+  env.restartHub = async () => {
+    env.hub = await Hub.start(t, { port: hubPort, cwd: dir, args: hubArgs });
+    return env.hub;
+  };
+  return env;
 }
 
 /** Publishes `t`-topic private updates `n0`, `n1`… every `everyMs` until `stop()`, which resolves with what was published. */

@@ -5,7 +5,7 @@ import { createServer, request } from 'node:http';
  * streaming both ways without buffering, so the browser needs no CORS. While the hub is down it answers 502.
  *
  * `server.streams` records every subscription request the hub sees (GET /.well-known/mercure):
- * `{ url, token, cookie, status, open, endedBy }` — whether it carried a bearer token or the mercureAuthorization
+ * `{ url, token, cookie, lastEventId, status, open, endedBy }` — whether it carried a bearer token or the mercureAuthorization
  * cookie, the hub's status, and whether the hub ended the stream or the client left; `server.maxOpen` is the most
  * streams open at once, `server.onStream` is called on each change.
  */
@@ -20,6 +20,7 @@ export function startPageServer(t, { port, hubPort, files }) {
           url: req.url,
           token: /^Bearer \S+/.test(req.headers.authorization ?? ''),
           cookie: /(?:^|;\s*)mercureAuthorization=[^;\s]+/.test(req.headers.cookie ?? ''),
+          lastEventId: req.headers['last-event-id'] ?? new URL(req.url, 'http://x').searchParams.get('lastEventID') ?? undefined,
           status: undefined,
           open: true,
           endedBy: undefined,
