@@ -17,7 +17,7 @@ async function leaderOf(pages) {
   return leading[0];
 }
 
-test('Chromium: three tabs share one stream; closing the leader twice mid-stream, every tab receives every update exactly once and the hub sees one stream at a time', { timeout: 90_000 }, async (t) => {
+test('Chromium: three tabs share one stream; the leader closed, then the next one crashed mid-stream, every tab receives every update exactly once and the hub sees one stream at a time', { timeout: 90_000 }, async (t) => {
   const env = await startBrowserHub(t, { mintToken: mint });
   const start = await env.hub.publish('t', 'start', { isPrivate: true });
   const pages = [];
@@ -36,7 +36,14 @@ test('Chromium: three tabs share one stream; closing the leader twice mid-stream
     const target = publisher.published.length + 20;
     await env.wait.until(() => live.every((p) => p.seen.main.updates.length >= target), `${target} updates in every tab`);
     const leader = await leaderOf(live);
-    await leader.close();
+    if (round === 0) {
+      await leader.close();
+    } else {
+      // A crashed renderer runs no unload handler: the browser releases its lock.
+      const crashed = new Promise((resolve) => leader.once('crash', resolve));
+      await leader.goto('chrome://crash').catch(() => undefined);
+      await crashed;
+    }
     closed.push(leader);
     await env.wait.until(() => env.server.streams.length === round + 2 && env.server.streams.at(-1).status === 200, 'another tab to take the stream over');
   }
@@ -77,5 +84,27 @@ test('Chromium: a tab with another credential key keeps its own stream and never
   assert.deepEqual(pages.map((p) => p.seen.main.updates.map((u) => u.data)), [['private', 'public'], ['private', 'public'], ['public']]);
   assert.equal(env.server.streams.length, 2, 'one stream per credential');
   assert.equal(env.server.maxOpen, 2);
+  assert.deepEqual(env.pageErrors, []);
+});
+
+test('Chromium: over HTTP/1.1 ten shared tabs all receive every update through one stream (unshared, only six could)', { timeout: 90_000 }, async (t) => {
+  const env = await startBrowserHub(t, { mintToken: mint });
+  const pages = [];
+  for (let i = 0; i < 10; i++) {
+    const page = await env.open();
+    await page.evaluate(() => window.startHerald('main', { topics: ['t'], shared: true, credentialKey: 'user-1', transport: 'fetch', mintToken: true }));
+    pages.push(page);
+  }
+  await env.wait.until(() => pages.every((p) => p.seen.main.statuses.at(-1) === 'open'), 'every tab to report the stream open');
+  const published = [];
+  for (let i = 0; i < 5; i++) {
+    published.push(`u${i}`);
+    await env.hub.publish('t', `u${i}`, { isPrivate: true });
+  }
+  await env.wait.until(() => pages.every((p) => p.seen.main.updates.length >= published.length), 'every update in every tab');
+  for (const page of pages) {
+    assert.deepEqual(page.seen.main.updates.map((u) => u.data), published, page.name);
+  }
+  assert.equal(env.server.streams.length, 1);
   assert.deepEqual(env.pageErrors, []);
 });
