@@ -506,6 +506,13 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         this.backoff.reset();
       },
       onTokenExpiring: () => this.renew(),
+      renewToken: async () => {
+        try {
+          return await this.credentials();
+        } catch (error) {
+          throw this.credentialError(error);
+        }
+      },
     };
   }
 

@@ -93,3 +93,31 @@ test('with a fixed token the notice changes nothing: the stream runs until the h
 test('shared with a token and no credentialKey is refused: tabs with different tokens must not share', () => {
   assert.throws(() => subscribe(HUB, { topics: ['t'], shared: true, token: 'x' }), /credentialKey/);
 });
+
+/** An unsigned JWT-shaped token with an exp, enough for the client, which reads exp without verifying. */
+function jwt(name, expSeconds) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS256' })}.${part({ exp: expSeconds, sub: name })}.sig`;
+}
+
+test('long polling replaces a token that would expire before the next poll ends (a poll sees no notice)', async (t) => {
+  const clock = new FakeClock();
+  const sent = [];
+  // A hub that holds each poll for its 25 s and answers empty.
+  const fetch = scriptedFetch((call) => {
+    sent.push(call.headers.get('Authorization'));
+    return new Promise((resolve) => clock.setTimeout(() => resolve(new Response(JSON.stringify({ updates: [], lastEventID: null, gap: false }), { status: 200 })), 25_000));
+  });
+  const tokens = [jwt('first', clock.now() / 1000 + 60), jwt('second', clock.now() / 1000 + 3600)];
+  let n = 0;
+  const sub = subscribe(HUB, { topics: ['t'], transport: 'poll', clock, fetch, random: () => 0.5, pollTimeoutSeconds: 25, token: () => tokens[n++] });
+  t.after(() => sub.close());
+  await settle();
+  await clock.advance(25_000);
+  // The second poll starts 35 s before exp: more than its 25 s and the 5 s margin, so the token is kept.
+  assert.deepEqual(sent, [`Bearer ${tokens[0]}`, `Bearer ${tokens[0]}`]);
+  await clock.advance(25_000);
+  // The third would start 10 s before exp: a new token first.
+  assert.deepEqual(sent, [`Bearer ${tokens[0]}`, `Bearer ${tokens[0]}`, `Bearer ${tokens[1]}`]);
+  assert.equal(n, 2);
+});
