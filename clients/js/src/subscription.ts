@@ -1,12 +1,14 @@
 import { Backoff } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { HeraldClientError } from './errors.js';
+import { ConnectionGate } from './gate.js';
 import { watchPage, type PageWatch } from './lifecycle.js';
 import { canShare, groupName, TabGroup, type GroupMessage } from './shared.js';
 import { eventSourceTransport } from './transports/eventsource.js';
 import { fetchTransport } from './transports/fetch.js';
 import { pollTransport } from './transports/poll.js';
 import type { AttemptContext, AttemptResult, Transport } from './transports/transport.js';
+import { UpdateQueue } from './queue.js';
 import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
 
 /** A connection that stayed open this long was healthy: the backoff starts over. */
@@ -46,11 +48,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private renewed: { token: string | undefined } | undefined;
   private renewing = false;
   private readonly page: PageWatch | undefined;
-  private hiddenTooLong = false;
-  private frozen = false;
-  private offline = false;
-  private graceTimer: unknown;
-  private wakeUp: (() => void) | undefined;
+  private readonly gate: ConnectionGate;
   private readonly group: TabGroup | undefined;
   private leading = false;
   private leadership: Promise<void> = Promise.resolve();
@@ -73,20 +71,21 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.random ?? Math.random);
     this.accepted = new Set(['message', ...(options.types ?? [])]);
+    this.gate = new ConnectionGate(this.clock, options.hiddenGraceMs ?? DEFAULT_HIDDEN_GRACE_MS, () => this.anyVisible(), () => this.current?.abort());
     this.page = watchPage({
       onVisibility: (visible) => {
         if (this.follower) {
           this.group!.post({ t: 'tab', id: this.group!.id, visible });
           return;
         }
-        this.updateGrace();
+        this.gate.visibilityChanged();
         if (visible) {
           this.wake();
         }
       },
       onFreeze: () => {
         if (!this.follower) {
-          this.frozen = true;
+          this.gate.frozen = true;
           this.current?.abort();
         }
       },
@@ -95,23 +94,23 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
           this.group!.post({ t: 'tab', id: this.group!.id, visible: this.page!.visible() });
           return;
         }
-        this.frozen = false;
+        this.gate.frozen = false;
         this.restart();
       },
       onOnline: () => {
-        this.offline = false;
+        this.gate.offline = false;
         if (!this.follower) {
           this.restart();
         }
       },
       onOffline: () => {
-        this.offline = true;
+        this.gate.offline = true;
         if (!this.follower) {
           this.current?.abort();
         }
       },
     });
-    this.offline = this.page !== undefined && !this.page.online();
+    this.gate.offline = this.page !== undefined && !this.page.online();
     if (options.shared === true && canShare()) {
       const name = groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
       this.group = new TabGroup(name, (message) => this.onGroupMessage(message), () => this.lead());
@@ -143,8 +142,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     }
     this.closer.abort();
     this.current?.abort();
-    this.release();
-    this.clock.clearTimeout(this.graceTimer);
+    this.gate.dispose();
     this.page?.dispose();
     if (this.group !== undefined) {
       this.group.post({ t: 'leave', id: this.group.id });
@@ -179,7 +177,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     let streamFailures = 0;
     let pollUntil = Number.POSITIVE_INFINITY;
     let first = true;
-    this.updateGrace();
+    this.gate.visibilityChanged();
 
     while (await this.mayConnect()) {
       const renewed = this.renewed;
@@ -275,23 +273,16 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   /** Waits while offline, frozen or hidden past the grace; false once closed. */
   private async mayConnect(): Promise<boolean> {
     const signal = this.closer.signal;
-    while (!signal.aborted && (this.offline || this.frozen || this.hiddenTooLong)) {
-      this.setStatus(this.offline ? 'offline' : 'paused');
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-      });
-      this.wakeUp = undefined;
+    for (let blocked = this.gate.blocked; blocked !== undefined && !signal.aborted; blocked = this.gate.blocked) {
+      this.setStatus(blocked);
+      await this.gate.wait();
     }
     return !signal.aborted;
   }
 
-  private release(): void {
-    this.wakeUp?.();
-  }
-
   /** A page became visible: connect now if paused or waiting out a backoff; an open stream is kept. */
   private wake(): void {
-    this.release();
+    this.gate.release();
     if (this.resting) {
       this.current?.abort();
     }
@@ -300,36 +291,12 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   /** Resumed or back online: a stream kept across may be dead, so reconnect now with the last id. */
   private restart(): void {
     this.backoff.reset();
-    this.release();
+    this.gate.release();
     this.current?.abort();
   }
 
   private anyVisible(): boolean {
     return (this.page?.visible() ?? true) || [...this.peers.values()].some(Boolean);
-  }
-
-  /** Starts the hidden grace when no page of the stream is visible, and ends a pause when one is. */
-  private updateGrace(): void {
-    if (this.anyVisible()) {
-      this.clock.clearTimeout(this.graceTimer);
-      this.graceTimer = undefined;
-      if (this.hiddenTooLong) {
-        this.hiddenTooLong = false;
-        this.release();
-      }
-      return;
-    }
-    const grace = this.options.hiddenGraceMs ?? DEFAULT_HIDDEN_GRACE_MS;
-    if (this.graceTimer !== undefined || this.hiddenTooLong || !Number.isFinite(grace) || this.closer.signal.aborted) {
-      return;
-    }
-    this.graceTimer = this.clock.setTimeout(() => {
-      this.graceTimer = undefined;
-      if (!this.anyVisible() && !this.closer.signal.aborted) {
-        this.hiddenTooLong = true;
-        this.current?.abort();
-      }
-    }, Math.max(0, grace));
   }
 
   /** Elected: run the loop until closed; the lock passes on when it returns. */
@@ -385,7 +352,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
           if (this._lastEventId !== undefined) {
             this.group!.post({ t: 'cursor', id: this._lastEventId });
           }
-          this.updateGrace();
+          this.gate.visibilityChanged();
           if (message.visible) {
             this.wake();
           }
@@ -394,7 +361,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       case 'leave':
         if (this.leading) {
           this.peers.delete(message.id);
-          this.updateGrace();
+          this.gate.visibilityChanged();
         }
         break;
     }
@@ -583,50 +550,3 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
 }
 
 class NoToken extends Error {}
-
-/** One iterator's updates, buffered until it asks for them. */
-class UpdateQueue implements AsyncIterator<HeraldUpdate> {
-  private readonly buffer: HeraldUpdate[] = [];
-  private waiting: ((result: IteratorResult<HeraldUpdate>) => void) | undefined;
-  private ended = false;
-
-  constructor(private readonly onReturn: () => void) {}
-
-  push(update: HeraldUpdate): void {
-    if (this.waiting !== undefined) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: update, done: false });
-    } else {
-      this.buffer.push(update);
-    }
-  }
-
-  end(): void {
-    this.ended = true;
-    if (this.waiting !== undefined) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<HeraldUpdate>> {
-    const update = this.buffer.shift();
-    if (update !== undefined) {
-      return Promise.resolve({ value: update, done: false });
-    }
-    if (this.ended) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<HeraldUpdate>> {
-    this.end();
-    this.onReturn();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-}
