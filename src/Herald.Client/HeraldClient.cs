@@ -10,8 +10,9 @@ namespace Herald.Client;
 
 /// <summary>
 /// Subscribes to and publishes on a Herald (or any Mercure) hub. Subscriptions reconnect with jittered exponential
-/// backoff, resume after the last id they delivered (each update once, in order), watch for silent streams, and
-/// refresh the token once when the hub refuses it.
+/// backoff, resume after the last id they delivered (each update once, in order), watch for silent streams, refresh
+/// the token once when the hub refuses it, and, with a <see cref="HeraldClientOptions.TokenProvider"/>, replace a
+/// stream whose token is about to expire with one under a new token before the hub closes it.
 /// </summary>
 public sealed class HeraldClient
 {
@@ -61,10 +62,12 @@ public sealed class HeraldClient
         var url = SubscribeUrl(topics);
         var backoff = new Backoff(_options.BackoffBase, _options.BackoffCap, _random);
         var refusedOnce = false;
+        string? renewed = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (stream, refusal, failure) = await ConnectAsync(url, lastEventId, options, cancellationToken).ConfigureAwait(false);
+            var (stream, refusal, failure) = await ConnectAsync(url, lastEventId, options, renewed, cancellationToken).ConfigureAwait(false);
+            renewed = null;
             if (refusal is not null)
             {
                 // A refused token gets one more chance, with a fresh one from the provider; a second refusal is final.
@@ -115,6 +118,14 @@ public sealed class HeraldClient
                             onExpiring(expires);
                         }
 
+                        // The new token is fetched while this stream still runs; then it is replaced at once, resuming
+                        // from the last id. Without one, the hub closes it at exp and the next attempt asks again.
+                        renewed = await RenewAsync(cancellationToken).ConfigureAwait(false);
+                        if (renewed is not null)
+                        {
+                            break;
+                        }
+
                         continue;
                     }
 
@@ -131,6 +142,11 @@ public sealed class HeraldClient
                 if (delivered || Stopwatch.GetElapsedTime(opened) >= HeraldClientOptions.HealthyConnection)
                 {
                     backoff.Reset();
+                }
+
+                if (renewed is not null)
+                {
+                    continue;
                 }
             }
 
@@ -204,7 +220,7 @@ public sealed class HeraldClient
     }
 
     private async Task<(Stream? Stream, HeraldException? Refusal, Exception? Failure)> ConnectAsync(
-        Uri url, string? lastEventId, SubscribeOptions? options, CancellationToken cancellationToken)
+        Uri url, string? lastEventId, SubscribeOptions? options, string? renewedToken, CancellationToken cancellationToken)
     {
         // Ids may be non-ASCII (IRIs), which HttpClient will not put in a header by default: those go in the query,
         // percent-encoded UTF-8, which every Mercure hub reads as well.
@@ -219,14 +235,21 @@ public sealed class HeraldClient
         HttpResponseMessage response;
         try
         {
-            await AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+            if (renewedToken is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", renewedToken);
+            }
+            else
+            {
+                await AuthorizeAsync(request, cancellationToken).ConfigureAwait(false);
+            }
 
             // The headers must come within the watchdog period too: a hub that accepts and then hangs is dead to us.
             using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             headers.CancelAfter(_options.Watchdog);
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or HeraldException && !cancellationToken.IsCancellationRequested)
         {
             return (null, null, e);
         }
@@ -274,6 +297,25 @@ public sealed class HeraldClient
         }
     }
 
+    /// <summary>A new token from the provider for the stream about to expire; null when there is none to be had.</summary>
+    private async Task<string?> RenewAsync(CancellationToken cancellationToken)
+    {
+        if (_options.TokenProvider is not { } provider)
+        {
+            return null;
+        }
+
+        try
+        {
+            var token = await provider(cancellationToken).ConfigureAwait(false);
+            return string.IsNullOrEmpty(token) ? null : token;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     private async ValueTask AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var token = _options.TokenProvider is { } provider
@@ -282,6 +324,11 @@ public sealed class HeraldClient
         if (!string.IsNullOrEmpty(token))
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        else if (_options.TokenProvider is not null)
+        {
+            // Going anonymous would silently lose every private update (or be refused): retried like a failure instead.
+            throw new HeraldException(0, "the token provider returned no token: nothing is sent without one");
         }
     }
 

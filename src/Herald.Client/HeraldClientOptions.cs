@@ -24,7 +24,10 @@ public sealed class HeraldClientOptions
     /// <summary>A fixed token; ignored when <see cref="TokenProvider"/> is set.</summary>
     public string? Token { get; set; }
 
-    /// <summary>Called on every (re)connect and publish, so short-lived tokens are refreshed.</summary>
+    /// <summary>
+    /// Called on every (re)connect and publish, and on the hub's expiry notice, so short-lived tokens are refreshed. An
+    /// empty answer is a failed attempt (retried with backoff), never a request without a token.
+    /// </summary>
     public Func<CancellationToken, ValueTask<string>>? TokenProvider { get; set; }
 
     /// <summary>The hub's heartbeat; no bytes for three times this means a dead stream, and the client reconnects.</summary>

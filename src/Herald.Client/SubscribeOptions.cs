@@ -12,8 +12,9 @@ public sealed class SubscribeOptions
 
     /// <summary>
     /// The hub announced that it will close the stream when the token expires, at the given time (Herald's
-    /// <c>herald.token-expiring</c> event, sent up to 10 s before). Fetch a new token before then (with
-    /// <see cref="HeraldClientOptions.TokenProvider"/>, the reconnect picks it up). The event is never yielded as an update.
+    /// <c>herald.token-expiring</c> event, sent up to 10 s before). With a <see cref="HeraldClientOptions.TokenProvider"/>
+    /// the client then asks it for a new token and replaces the stream at once, resuming from the last id, so no update
+    /// is lost or repeated; with a fixed token the stream ends at exp. The event is never yielded as an update.
     /// </summary>
     public Action<DateTimeOffset>? OnTokenExpiring { get; init; }
 

@@ -10,8 +10,9 @@ export interface UseHeraldResult {
 }
 
 /**
- * Subscribes while the component is mounted. It resubscribes when the hub URL, topics, types, transport or a string
- * token change; callbacks and a token function may change every render without reconnecting (the latest is used).
+ * Subscribes while the component is mounted. It resubscribes when the hub URL, topics, types, transport, a string
+ * token, `shared` or the credential key change; callbacks, a token function and `renewCookie` may change every
+ * render without reconnecting (the latest is used).
  */
 export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldResult {
   const [lastUpdate, setLastUpdate] = useState<HeraldUpdate | undefined>(undefined);
@@ -27,6 +28,8 @@ export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldR
     options.transport ?? 'auto',
     typeof options.token === 'function' ? 'function' : options.token ?? null,
     options.lastEventId ?? null,
+    options.shared ?? false,
+    options.credentialKey ?? null,
   ]);
 
   useEffect(() => {
@@ -35,6 +38,7 @@ export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldR
     const subscription = new Subscription(hubUrl, {
       ...current,
       token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
+      renewCookie: current.renewCookie === undefined ? undefined : () => latest.current.renewCookie?.(),
       onUpdate: (update) => {
         setLastUpdate(update);
         latest.current.onUpdate?.(update);

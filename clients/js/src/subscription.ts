@@ -1,10 +1,14 @@
 import { Backoff } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { HeraldClientError } from './errors.js';
+import { ConnectionGate } from './gate.js';
+import { watchPage, type PageWatch } from './lifecycle.js';
+import { canShare, groupName, TabGroup, type GroupMessage } from './shared.js';
 import { eventSourceTransport } from './transports/eventsource.js';
 import { fetchTransport } from './transports/fetch.js';
 import { pollTransport } from './transports/poll.js';
 import type { AttemptContext, AttemptResult, Transport } from './transports/transport.js';
+import { UpdateQueue } from './queue.js';
 import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
 
 /** A connection that stayed open this long was healthy: the backoff starts over. */
@@ -13,6 +17,8 @@ export const HEALTHY_AFTER_MS = 5000;
 export const STREAM_FAILURES_BEFORE_POLL = 3;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_STREAM_RETRY_MS = 5 * 60_000;
+/** How long every page sharing a stream may stay hidden before it closes. */
+export const DEFAULT_HIDDEN_GRACE_MS = 3 * 60_000;
 /** Ids remembered to drop an update delivered twice (a transport switch, a replay overlapping a live frame). */
 const RECENT_IDS = 1024;
 
@@ -20,7 +26,9 @@ type Mode = 'fetch' | 'eventsource' | 'poll';
 
 /**
  * One subscription: a loop of connection attempts over the chosen transport, resuming from the last id seen, with
- * backoff between attempts, token refresh on refusal and, in `auto`, a fallback to long polling.
+ * backoff between attempts, token refresh on refusal and on the hub's expiry notice, in `auto` a fallback to long
+ * polling, and in a browser page a pause while hidden or offline. With `shared`, only the tab elected leader runs the
+ * loop; the others receive its updates over a BroadcastChannel.
  */
 export class Subscription implements AsyncIterable<HeraldUpdate> {
   private _status: HeraldStatus = 'connecting';
@@ -33,6 +41,19 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private readonly iterators = new Set<UpdateQueue>();
   private gapReportedFor: string | undefined;
   private attempt = { opened: false, openedAt: 0, delivered: false };
+  /** The attempt or backoff wait in progress: aborting it interrupts the loop without closing the subscription. */
+  private current: AbortController | undefined;
+  private resting = false;
+  /** A credential obtained on the expiry notice, for the attempt that replaces the expiring stream. */
+  private renewed: { token: string | undefined } | undefined;
+  private renewing = false;
+  private readonly page: PageWatch | undefined;
+  private readonly gate: ConnectionGate;
+  private readonly group: TabGroup | undefined;
+  private leading = false;
+  private leadership: Promise<void> = Promise.resolve();
+  /** Leader only: the other tabs of the group, and whether each is visible. */
+  private readonly peers = new Map<string, boolean>();
   /** Resolves when the loop has stopped. */
   readonly done: Promise<void>;
 
@@ -43,11 +64,62 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     if (options.topics.length === 0) {
       throw new TypeError('subscribe: name at least one topic');
     }
+    if (options.shared === true && options.token !== undefined && (options.credentialKey ?? '') === '') {
+      throw new TypeError('subscribe: shared with a token needs a credentialKey naming the credential (e.g. the user id)');
+    }
     this._lastEventId = options.lastEventId;
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.random ?? Math.random);
     this.accepted = new Set(['message', ...(options.types ?? [])]);
-    this.done = this.run();
+    this.gate = new ConnectionGate(this.clock, options.hiddenGraceMs ?? DEFAULT_HIDDEN_GRACE_MS, () => this.anyVisible(), () => this.current?.abort());
+    this.page = watchPage({
+      onVisibility: (visible) => {
+        if (this.follower) {
+          this.group!.post({ t: 'tab', id: this.group!.id, visible });
+          return;
+        }
+        this.gate.visibilityChanged();
+        if (visible) {
+          this.wake();
+        }
+      },
+      onFreeze: () => {
+        if (!this.follower) {
+          this.gate.frozen = true;
+          this.current?.abort();
+        }
+      },
+      onResume: () => {
+        if (this.follower) {
+          this.group!.post({ t: 'tab', id: this.group!.id, visible: this.page!.visible() });
+          return;
+        }
+        this.gate.frozen = false;
+        this.restart();
+      },
+      onOnline: () => {
+        this.gate.offline = false;
+        if (!this.follower) {
+          this.restart();
+        }
+      },
+      onOffline: () => {
+        this.gate.offline = true;
+        if (!this.follower) {
+          this.current?.abort();
+        }
+      },
+    });
+    this.gate.offline = this.page !== undefined && !this.page.online();
+    if (options.shared === true && canShare()) {
+      const name = groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
+      this.group = new TabGroup(name, (message) => this.onGroupMessage(message), () => this.lead());
+      this.group.post({ t: 'tab', id: this.group.id, visible: this.page?.visible() ?? true });
+      const closed = new Promise<void>((resolve) => this.closer.signal.addEventListener('abort', () => resolve(), { once: true }));
+      this.done = closed.then(() => this.leadership);
+    } else {
+      this.done = this.run();
+    }
   }
 
   get status(): HeraldStatus {
@@ -59,11 +131,23 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     return this._lastEventId;
   }
 
+  /** Shared and not elected: updates come from the leader tab. */
+  get follower(): boolean {
+    return this.group !== undefined && !this.leading;
+  }
+
   close(): void {
     if (this.closer.signal.aborted) {
       return;
     }
     this.closer.abort();
+    this.current?.abort();
+    this.gate.dispose();
+    this.page?.dispose();
+    if (this.group !== undefined) {
+      this.group.post({ t: 'leave', id: this.group.id });
+      this.group.close();
+    }
     this.setStatus('closed');
     for (const queue of this.iterators) {
       queue.end();
@@ -93,23 +177,39 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     let streamFailures = 0;
     let pollUntil = Number.POSITIVE_INFINITY;
     let first = true;
+    this.gate.visibilityChanged();
 
-    while (!signal.aborted) {
-      this.setStatus(first ? 'connecting' : 'reconnecting');
+    while (await this.mayConnect()) {
+      const renewed = this.renewed;
+      this.renewed = undefined;
+      if (renewed === undefined) {
+        this.setStatus(first ? 'connecting' : 'reconnecting');
+      }
       first = false;
       this.attempt = { opened: false, openedAt: 0, delivered: false };
+      const current = this.begin(false);
 
       let result: AttemptResult | undefined;
       let token: string | undefined;
-      try {
-        token = await this.resolveToken();
-      } catch (error) {
-        result = { kind: 'failed', error: new HeraldClientError(`the token function failed: ${error instanceof Error ? error.message : String(error)}`) };
-        token = undefined;
+      if (renewed !== undefined) {
+        token = renewed.token;
+      } else {
+        try {
+          token = await this.credentials();
+        } catch (error) {
+          result = { kind: 'failed', error: this.credentialError(error) };
+        }
       }
-      result ??= signal.aborted ? { kind: 'closed' } : await this.transportFor(mode)(this.context(token, mode === 'poll', auto ? pollUntil : Number.POSITIVE_INFINITY));
-      if (result.kind === 'closed' || signal.aborted) {
+      result ??= current.signal.aborted
+        ? { kind: 'closed' }
+        : await this.transportFor(mode)(this.context(token, current.signal, mode === 'poll', auto ? pollUntil : Number.POSITIVE_INFINITY));
+      this.current = undefined;
+      if (signal.aborted) {
         break;
+      }
+      if (result.kind === 'closed') {
+        // Interrupted on purpose (a renewed token, hidden, frozen, offline, a wake-up): straight to the next attempt.
+        continue;
       }
 
       if (result.kind === 'refused') {
@@ -154,7 +254,116 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       }
 
       this.setStatus('reconnecting');
-      await sleep(this.clock, this.backoff.next(), signal);
+      const rest = this.begin(true);
+      await sleep(this.clock, this.backoff.next(), rest.signal);
+      this.current = undefined;
+    }
+  }
+
+  private begin(resting: boolean): AbortController {
+    const controller = new AbortController();
+    if (this.closer.signal.aborted) {
+      controller.abort();
+    }
+    this.current = controller;
+    this.resting = resting;
+    return controller;
+  }
+
+  /** Waits while offline, frozen or hidden past the grace; false once closed. */
+  private async mayConnect(): Promise<boolean> {
+    const signal = this.closer.signal;
+    for (let blocked = this.gate.blocked; blocked !== undefined && !signal.aborted; blocked = this.gate.blocked) {
+      this.setStatus(blocked);
+      await this.gate.wait();
+    }
+    return !signal.aborted;
+  }
+
+  /** A page became visible: connect now if paused or waiting out a backoff; an open stream is kept. */
+  private wake(): void {
+    this.gate.release();
+    if (this.resting) {
+      this.current?.abort();
+    }
+  }
+
+  /** Resumed or back online: a stream kept across may be dead, so reconnect now with the last id. */
+  private restart(): void {
+    this.backoff.reset();
+    this.gate.release();
+    this.current?.abort();
+  }
+
+  private anyVisible(): boolean {
+    return (this.page?.visible() ?? true) || [...this.peers.values()].some(Boolean);
+  }
+
+  /** Elected: run the loop until closed; the lock passes on when it returns. */
+  private lead(): Promise<void> {
+    if (this.closer.signal.aborted) {
+      return Promise.resolve();
+    }
+    this.leading = true;
+    this.peers.clear();
+    this.group!.post({ t: 'hello' });
+    this.leadership = this.run();
+    return this.leadership;
+  }
+
+  private onGroupMessage(message: GroupMessage): void {
+    if (this.closer.signal.aborted) {
+      return;
+    }
+    switch (message.t) {
+      case 'update':
+        if (!this.leading) {
+          this.deliver(message.update);
+        }
+        break;
+      case 'status':
+        if (!this.leading && message.status !== 'closed') {
+          this.setStatus(message.status);
+        }
+        break;
+      case 'cursor':
+        if (!this.leading) {
+          this._lastEventId = message.id;
+        }
+        break;
+      case 'gap':
+        if (!this.leading) {
+          this.safely(() => this.options.onGap?.());
+        }
+        break;
+      case 'fatal':
+        if (!this.leading) {
+          this.finish(new HeraldClientError(message.message, message.status ?? undefined, true));
+        }
+        break;
+      case 'hello':
+        this.group!.post({ t: 'tab', id: this.group!.id, visible: this.page?.visible() ?? true });
+        break;
+      case 'tab':
+        if (this.leading) {
+          this.peers.set(message.id, message.visible);
+          // Tells a tab that just joined where the stream stands.
+          this.group!.post({ t: 'status', status: this._status });
+          if (this._lastEventId !== undefined) {
+            this.group!.post({ t: 'cursor', id: this._lastEventId });
+          }
+          this.gate.visibilityChanged();
+          if (message.visible) {
+            this.wake();
+          }
+        }
+        break;
+      case 'leave':
+        if (this.leading) {
+          this.peers.delete(message.id);
+          this.gate.visibilityChanged();
+        }
+        break;
     }
   }
 
@@ -170,12 +379,53 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     return mode === 'fetch' ? fetchTransport : mode === 'eventsource' ? eventSourceTransport : pollTransport;
   }
 
-  private async resolveToken(): Promise<string | undefined> {
+  /** The token for the next request; throws rather than let a request go out without the credential in use. */
+  private async credentials(): Promise<string | undefined> {
     const token = this.options.token;
-    return typeof token === 'function' ? await token() : token;
+    if (typeof token === 'function') {
+      const value: unknown = await token();
+      if (typeof value !== 'string' || value === '') {
+        throw new NoToken();
+      }
+      return value;
+    }
+    if (token === undefined && this.options.renewCookie !== undefined) {
+      await this.options.renewCookie();
+    }
+    return token;
   }
 
-  private context(token: string | undefined, polling: boolean, pollUntil: number): AttemptContext {
+  private credentialError(error: unknown): HeraldClientError {
+    const reason = error instanceof NoToken ? 'it returned no token' : error instanceof Error ? error.message : String(error);
+    return new HeraldClientError(typeof this.options.token === 'function' ? `the token function failed: ${reason}` : `renewCookie failed: ${reason}`);
+  }
+
+  /**
+   * The hub closes the stream at the token's exp: get a new credential while the stream still runs, then replace it
+   * at once, resuming from the last id (the hub replays what it sent meanwhile; duplicates are dropped by id).
+   */
+  private renew(): void {
+    const token = this.options.token;
+    const renewable = typeof token === 'function' || (token === undefined && this.options.renewCookie !== undefined);
+    if (!renewable || this.renewing || this.closer.signal.aborted) {
+      return;
+    }
+    const attempt = this.current;
+    this.renewing = true;
+    this.credentials().then(
+      (value) => {
+        if (attempt !== undefined && this.current === attempt && !attempt.signal.aborted) {
+          this.renewed = { token: value };
+          attempt.abort();
+        }
+      },
+      (error: unknown) => this.emitError(this.credentialError(error)),
+    ).finally(() => {
+      this.renewing = false;
+    });
+  }
+
+  private context(token: string | undefined, signal: AbortSignal, polling: boolean, pollUntil: number): AttemptContext {
     const heartbeat = this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     return {
       hubUrl: this.hubUrl,
@@ -183,7 +433,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       types: this.options.types ?? [],
       token,
       cursor: () => this._lastEventId,
-      signal: this.closer.signal,
+      signal,
       clock: this.clock,
       fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
       EventSource: this.options.EventSource,
@@ -204,17 +454,31 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         // Once per resume point: a cursor that stays unretained would otherwise report the same gap on every attempt.
         if (this.gapReportedFor !== requested) {
           this.gapReportedFor = requested;
+          if (this.leading) {
+            this.group!.post({ t: 'gap' });
+          }
           this.safely(() => this.options.onGap?.());
         }
       },
       onCursor: (cursor) => {
         if (!this.closer.signal.aborted) {
           this._lastEventId = cursor;
+          if (this.leading) {
+            this.group!.post({ t: 'cursor', id: cursor });
+          }
         }
       },
       onHealthy: () => {
         this.attempt.delivered = true;
         this.backoff.reset();
+      },
+      onTokenExpiring: () => this.renew(),
+      renewToken: async () => {
+        try {
+          return await this.credentials();
+        } catch (error) {
+          throw this.credentialError(error);
+        }
       },
     };
   }
@@ -237,6 +501,10 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     if (update.retry !== undefined) {
       this.backoff.setServerRetry(update.retry);
     }
+    if (this.leading) {
+      // Before this tab's own type filter: the others apply theirs.
+      this.group!.post({ t: 'update', update });
+    }
     if (!this.accepted.has(update.type)) {
       return;
     }
@@ -251,6 +519,9 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       return;
     }
     this._status = status;
+    if (this.leading && status !== 'closed') {
+      this.group!.post({ t: 'status', status });
+    }
     this.safely(() => this.options.onStatus?.(status));
   }
 
@@ -259,6 +530,9 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   }
 
   private finish(error: HeraldClientError): void {
+    if (this.leading && error.fatal) {
+      this.group!.post({ t: 'fatal', message: error.message, status: error.status ?? null });
+    }
     this.emitError(error);
     this.close();
   }
@@ -275,49 +549,4 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   }
 }
 
-/** One iterator's updates, buffered until it asks for them. */
-class UpdateQueue implements AsyncIterator<HeraldUpdate> {
-  private readonly buffer: HeraldUpdate[] = [];
-  private waiting: ((result: IteratorResult<HeraldUpdate>) => void) | undefined;
-  private ended = false;
-
-  constructor(private readonly onReturn: () => void) {}
-
-  push(update: HeraldUpdate): void {
-    if (this.waiting !== undefined) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: update, done: false });
-    } else {
-      this.buffer.push(update);
-    }
-  }
-
-  end(): void {
-    this.ended = true;
-    if (this.waiting !== undefined) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
-  }
-
-  next(): Promise<IteratorResult<HeraldUpdate>> {
-    const update = this.buffer.shift();
-    if (update !== undefined) {
-      return Promise.resolve({ value: update, done: false });
-    }
-    if (this.ended) {
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<HeraldUpdate>> {
-    this.end();
-    this.onReturn();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-}
+class NoToken extends Error {}

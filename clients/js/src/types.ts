@@ -9,7 +9,11 @@ export interface HeraldUpdate {
   retry?: number | undefined;
 }
 
-export type HeraldStatus = 'connecting' | 'open' | 'reconnecting' | 'polling' | 'closed';
+/**
+ * `paused`: every tab sharing the stream has been hidden longer than `hiddenGraceMs`, or the page is frozen; it
+ * reconnects at once when one becomes visible or resumes. `offline`: the browser is offline; no attempt until `online`.
+ */
+export type HeraldStatus = 'connecting' | 'open' | 'reconnecting' | 'polling' | 'paused' | 'offline' | 'closed';
 
 export type TransportName = 'auto' | 'fetch' | 'eventsource' | 'poll';
 
@@ -30,6 +34,25 @@ export interface SubscribeOptions {
   /** Topic selectors: exact topics, URI templates or `*`. */
   topics: string[];
   token?: TokenSource | undefined;
+  /**
+   * EventSource with a cookie: sets a fresh `mercureAuthorization` cookie (e.g. `() => fetch('/hub-cookie')`). Called
+   * before every (re)connect and on the hub's `herald.token-expiring` notice, after which the stream resumes with the
+   * new cookie at once. When it fails, no request is made.
+   */
+  renewCookie?: (() => unknown) | undefined;
+  /**
+   * Share one hub stream among this browser's tabs (same origin) that subscribe to the same topics and types with the
+   * same `credentialKey`: one tab (elected with Web Locks) holds the stream and relays updates to the others
+   * (BroadcastChannel). Without Web Locks or BroadcastChannel each tab keeps its own stream.
+   */
+  shared?: boolean | undefined;
+  /**
+   * Names the credential the stream uses (e.g. the user id): only tabs with the same key share, so no tab receives an
+   * update its own token would not. Required with `shared` when a token is used.
+   */
+  credentialKey?: string | undefined;
+  /** Close the stream once every page sharing it has been hidden this long (default 3 minutes; Infinity: never). */
+  hiddenGraceMs?: number | undefined;
   /** Resume after this id (or `earliest` for everything retained). */
   lastEventId?: string | undefined;
   transport?: TransportName | undefined;

@@ -1,5 +1,5 @@
 import { HeraldClientError } from '../errors.js';
-import { buildUrl, type AttemptContext, type AttemptResult } from './transport.js';
+import { buildUrl, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
 
 /**
  * The native EventSource: authenticates with the `mercureAuthorization` cookie, resumes with the `lastEventID` query
@@ -37,7 +37,11 @@ export function eventSourceTransport(context: AttemptContext): Promise<AttemptRe
       context.onUpdate({ id: event.lastEventId, type: event.type, data: String(event.data) });
     };
     for (const type of new Set(['message', ...context.types])) {
-      source.addEventListener(type, onMessage);
+      if (type !== TOKEN_EXPIRING_EVENT) {
+        source.addEventListener(type, onMessage);
+      }
     }
+    // Its lastEventId is the stream's last id, not one of its own: it has none.
+    source.addEventListener(TOKEN_EXPIRING_EVENT, (event) => context.onTokenExpiring(String(event.data)));
   });
 }

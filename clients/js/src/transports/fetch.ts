@@ -1,6 +1,6 @@
 import { HeraldClientError } from '../errors.js';
 import { createSseDecoder } from '../sse.js';
-import { buildUrl, classify, isAbort, type AttemptContext, type AttemptResult } from './transport.js';
+import { buildUrl, classify, isAbort, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
 
 /**
  * Streams with fetch: headers work (`Authorization`, `Last-Event-ID`), status codes and the `Last-Event-ID` response
@@ -56,6 +56,10 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
 
     const decoder = createSseDecoder({
       onEvent: (event) => {
+        if (event.event === TOKEN_EXPIRING_EVENT && event.id === undefined) {
+          context.onTokenExpiring(event.data);
+          return;
+        }
         context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data });
       },
       onRetry: (ms) => context.onRetry(ms),

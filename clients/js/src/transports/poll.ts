@@ -1,6 +1,6 @@
 import { sleep } from '../clock.js';
 import { HeraldClientError } from '../errors.js';
-import { buildUrl, classify, isAbort, type AttemptContext, type AttemptResult } from './transport.js';
+import { buildUrl, classify, isAbort, tokenExpiry, type AttemptContext, type AttemptResult } from './transport.js';
 
 /** An empty answer sooner than this after asking was not a real long poll. */
 const EARLY_EMPTY_MS = 1000;
@@ -16,9 +16,26 @@ interface PollAnswer {
 export async function pollTransport(context: AttemptContext): Promise<AttemptResult> {
   const { clock, signal } = context;
   const pollUrl = pollEndpoint(context.hubUrl);
+  let token = context.token;
+  // The first poll uses the token the attempt was given, obtained just before.
+  let fresh = true;
   while (!signal.aborted) {
     if (clock.now() >= context.pollUntil) {
       return { kind: 'ended' };
+    }
+    // A long poll sees no expiry notice; the hub answers it at exp. A token that expires before this poll could
+    // end is replaced first, so the next poll is not refused.
+    const exp = token === undefined || fresh ? undefined : tokenExpiry(token);
+    fresh = false;
+    if (exp !== undefined && exp <= clock.now() + (context.pollTimeoutSeconds + 5) * 1000) {
+      try {
+        token = await context.renewToken();
+      } catch (error) {
+        return { kind: 'failed', error: error as HeraldClientError };
+      }
+      if (signal.aborted) {
+        break;
+      }
     }
 
     const cursor = context.cursor();
@@ -34,8 +51,8 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
     }, (context.pollTimeoutSeconds + 15) * 1000);
     try {
       const headers: Record<string, string> = { Accept: 'application/json' };
-      if (context.token !== undefined) {
-        headers.Authorization = `Bearer ${context.token}`;
+      if (token !== undefined) {
+        headers.Authorization = `Bearer ${token}`;
       }
       const response = await context.fetch(
         buildUrl(pollUrl, context.topics, { lastEventID: cursor, timeout: String(context.pollTimeoutSeconds) }),

@@ -27,6 +27,10 @@ export interface AttemptContext {
   onCursor(cursor: string): void;
   /** A poll answered: the connection is healthy. */
   onHealthy(): void;
+  /** The hub's notice that it closes the stream at the token's expiry (a named event without id). */
+  onTokenExpiring(data: string): void;
+  /** A fresh credential, as before a reconnect; rejects with the reason when there is none. */
+  renewToken(): Promise<string | undefined>;
 }
 
 export type AttemptResult =
@@ -81,4 +85,21 @@ export async function classify(response: Response): Promise<AttemptResult> {
 
 export function isAbort(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: string }).name === 'AbortError';
+}
+
+/** Herald's event announcing that the stream closes at the token's `exp`; not an update. */
+export const TOKEN_EXPIRING_EVENT = 'herald.token-expiring';
+
+/** The `exp` of a JWT in milliseconds, read without verifying it (the hub does); undefined when there is none. */
+export function tokenExpiry(token: string): number | undefined {
+  try {
+    const payload = token.split('.')[1];
+    if (payload === undefined) {
+      return undefined;
+    }
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    return typeof json.exp === 'number' && Number.isFinite(json.exp) ? json.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
