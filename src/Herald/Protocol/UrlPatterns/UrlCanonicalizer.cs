@@ -25,8 +25,8 @@ internal static class UrlCanonicalizer
     public static string Password(string value) => PercentEncoding.Encode(value, EncodeSet.Userinfo);
 
     /// <summary>
-    /// A hostname as the hostname setter parses it (cut at '/', '?', '#'; a ':' is refused), for a special URL unless
-    /// the protocol is known and not special: then an opaque host. Like browsers, '%' is allowed in a pattern's host.
+    /// A hostname (tabs and newlines removed; a ':' or another forbidden host code point is refused), for a special URL
+    /// unless the protocol is known and not special: then an opaque host. Like browsers, '%' is allowed in a pattern.
     /// </summary>
     public static string Hostname(string value, string? protocol = null)
     {
@@ -36,9 +36,7 @@ internal static class UrlCanonicalizer
         }
 
         var opaque = !string.IsNullOrEmpty(protocol) && !UrlSchemes.IsSpecial(protocol);
-        var cleaned = value.Replace("\t", "").Replace("\n", "").Replace("\r", "");
-        var end = cleaned.IndexOfAny(['/', '?', '#']);
-        var host = end < 0 ? cleaned : cleaned[..end];
+        var host = value.Replace("\t", "").Replace("\n", "").Replace("\r", "");
         string? result;
         if (host.StartsWith('[') || opaque)
         {
@@ -59,6 +57,33 @@ internal static class UrlCanonicalizer
         }
 
         return string.IsNullOrEmpty(result) ? throw new UrlPatternException($"invalid hostname \"{value}\"") : result;
+    }
+
+    /// <summary>A hostname pattern given in a URLPatternInit, cut like the hostname setter cuts it (at '/' and '#').</summary>
+    public static string HostnamePattern(string value)
+    {
+        // Outside regular expression groups only: "(.com/)" is a group, not the start of a path.
+        var depth = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            switch (value[i])
+            {
+                case '\\':
+                    i++;
+                    break;
+                case '(':
+                    depth++;
+                    break;
+                case ')':
+                    depth = Math.Max(0, depth - 1);
+                    break;
+                case '/' or '#' when depth == 0:
+                    value = value[..i];
+                    break;
+            }
+        }
+
+        return value.Replace("\t", "").Replace("\n", "").Replace("\r", "");
     }
 
     public static string IPv6Hostname(string value)

@@ -62,7 +62,10 @@ internal sealed class UrlPattern
             processed[i] ??= "*";
         }
 
-        if (UrlSchemes.IsSpecial(processed.Protocol!) && processed.Port == UrlSchemes.DefaultPort(processed.Protocol!)?.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        // A plain port (no pattern syntax) that canonicalizes to the protocol's default port ("80", "80 ") is empty.
+        if (UrlSchemes.IsSpecial(processed.Protocol!) && processed.Port!.Length > 0
+            && PatternTokenizer.Tokenize(processed.Port, strict: false).All(t => t.Type is TokenType.Char or TokenType.End)
+            && TryCanonicalPort(processed.Port, processed.Protocol!) == "")
         {
             processed.Port = "";
         }
@@ -143,6 +146,18 @@ internal sealed class UrlPattern
         }
 
         return results;
+    }
+
+    private static string? TryCanonicalPort(string port, string protocol)
+    {
+        try
+        {
+            return UrlCanonicalizer.Port(port, protocol);
+        }
+        catch (UrlPatternException)
+        {
+            return null;
+        }
     }
 
     private static bool IsIPv6Pattern(string hostname) =>

@@ -14,8 +14,12 @@ internal sealed class UrlPatternComponent
 
     private readonly Regex _regex;
 
-    private UrlPatternComponent(string patternString, Regex regex, string[] groupNames, bool hasRegexpGroups, long weight)
+    // JavaScript rejects an empty iteration of a quantified group: "(.*)?" that matched "" leaves the group undefined.
+    private readonly bool[] _emptyIsUndefined;
+
+    private UrlPatternComponent(string patternString, Regex regex, string[] groupNames, bool[] emptyIsUndefined, bool hasRegexpGroups, long weight)
     {
+        _emptyIsUndefined = emptyIsUndefined;
         PatternString = patternString;
         _regex = regex;
         GroupNames = groupNames;
@@ -55,7 +59,9 @@ internal sealed class UrlPatternComponent
             throw new UrlPatternException($"the pattern \"{input}\" cannot be compiled: {e.Message.Split('\n')[0]}");
         }
 
-        return new(PatternStringGenerator.Generate(parts, options), regex, names, parts.Exists(p => p.Type == PartType.Regexp), weight);
+        var emptyIsUndefined = parts.Where(p => p.Type != PartType.FixedText)
+            .Select(p => p.Modifier == PartModifier.Optional && p.Prefix.Length == 0 && p.Suffix.Length == 0).ToArray();
+        return new(PatternStringGenerator.Generate(parts, options), regex, names, emptyIsUndefined, parts.Exists(p => p.Type == PartType.Regexp), weight);
     }
 
     public bool IsMatch(string input) => MatchesEverything || _regex.IsMatch(input);
@@ -73,7 +79,7 @@ internal sealed class UrlPatternComponent
         for (var i = 0; i < GroupNames.Length; i++)
         {
             var group = match.Groups[i + 1];
-            groups[GroupNames[i]] = group.Success ? group.Value : null;
+            groups[GroupNames[i]] = group.Success && !(group.Length == 0 && _emptyIsUndefined[i]) ? group.Value : null;
         }
 
         return groups;

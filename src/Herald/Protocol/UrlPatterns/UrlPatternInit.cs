@@ -109,7 +109,7 @@ internal sealed class UrlPatternInit
 
         if (Hostname is not null)
         {
-            result.Hostname = isPattern ? Hostname : UrlCanonicalizer.Hostname(Hostname, result.Protocol);
+            result.Hostname = isPattern ? UrlCanonicalizer.HostnamePattern(Hostname) : UrlCanonicalizer.Hostname(Hostname, result.Protocol);
         }
 
         if (Port is not null)

@@ -674,7 +674,7 @@ internal static class WhatwgUrlParser
                     break;
             }
 
-            if (c == Eof)
+            if (pointer >= cps.Length)
             {
                 break;
             }
