@@ -41,6 +41,9 @@ internal sealed class UrlPattern
 
     public string this[int component] => _components[component].PatternString;
 
+    /// <summary>The regex options of a component (tests check the engine).</summary>
+    internal System.Text.RegularExpressions.RegexOptions ComponentOptions(int component) => _components[component].Options;
+
     /// <summary>A constructor string (<c>https://example.com/books/:id</c>), relative when a base URL is given.</summary>
     public static UrlPattern Create(string input, string? baseUrl, bool ignoreCase = false)
     {

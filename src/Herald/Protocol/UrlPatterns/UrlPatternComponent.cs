@@ -9,8 +9,11 @@ namespace Herald.Protocol.UrlPatterns;
 /// </summary>
 internal sealed class UrlPatternComponent
 {
-    /// <summary>10,000: the largest weight (atoms times repetition bounds) of one component's expression.</summary>
-    public const long MaxWeight = 10_000;
+    /// <summary>
+    /// 1,000: the largest weight (atoms times repetition bounds) of one component's expression. NonBacktracking builds
+    /// about five automaton nodes per unit and refuses more than 10,000 nodes; this refuses first, with a clear reason.
+    /// </summary>
+    public const long MaxWeight = 1_000;
 
     private readonly Regex _regex;
 
@@ -63,6 +66,8 @@ internal sealed class UrlPatternComponent
             .Select(p => p.Modifier == PartModifier.Optional && p.Prefix.Length == 0 && p.Suffix.Length == 0).ToArray();
         return new(PatternStringGenerator.Generate(parts, options), regex, names, emptyIsUndefined, parts.Exists(p => p.Type == PartType.Regexp), weight);
     }
+
+    public RegexOptions Options => _regex.Options;
 
     public bool IsMatch(string input) => MatchesEverything || _regex.IsMatch(input);
 
