@@ -15,13 +15,16 @@ internal sealed class UrlPatternComponent
     /// </summary>
     public const long MaxWeight = 1_000;
 
-    private readonly Regex _regex;
+    // Null for the two shapes most components have, matched without a regex: "*" and fixed text.
+    private readonly Regex? _regex;
+    private readonly string? _fixedText;
 
     // JavaScript rejects an empty iteration of a quantified group: "(.*)?" that matched "" leaves the group undefined.
     private readonly bool[] _emptyIsUndefined;
 
-    private UrlPatternComponent(string patternString, Regex regex, string[] groupNames, bool[] emptyIsUndefined, bool hasRegexpGroups, long weight)
+    private UrlPatternComponent(string patternString, Regex? regex, string? fixedText, string[] groupNames, bool[] emptyIsUndefined, bool hasRegexpGroups, long weight)
     {
+        _fixedText = fixedText;
         _emptyIsUndefined = emptyIsUndefined;
         PatternString = patternString;
         _regex = regex;
@@ -39,8 +42,6 @@ internal sealed class UrlPatternComponent
     /// <summary>Size of the expression (atoms times repetition bounds): what one input character can cost.</summary>
     public long Weight { get; }
 
-    /// <summary>True when this component matches every input (<c>*</c>): matching can skip it.</summary>
-    public bool MatchesEverything => PatternString == "*";
 
     public static UrlPatternComponent Compile(string input, Func<string, string> encode, PatternOptions options)
     {
@@ -49,6 +50,20 @@ internal sealed class UrlPatternComponent
         if (weight > MaxWeight)
         {
             throw new UrlPatternException($"the pattern \"{input}\" is too complex for the hub (weight {weight}, at most {MaxWeight})");
+        }
+
+        var patternString = PatternStringGenerator.Generate(parts, options);
+        var emptyIsUndefined = parts.Where(p => p.Type != PartType.FixedText)
+            .Select(p => p.Modifier == PartModifier.Optional && p.Prefix.Length == 0 && p.Suffix.Length == 0).ToArray();
+        var hasRegexpGroups = parts.Exists(p => p.Type == PartType.Regexp);
+        if (!options.IgnoreCase && (parts.Count == 0 || (parts.Count == 1 && parts[0] is { Type: PartType.FixedText, Modifier: PartModifier.None })))
+        {
+            return new(patternString, null, parts.Count == 0 ? "" : parts[0].Value, names, emptyIsUndefined, hasRegexpGroups, weight);
+        }
+
+        if (patternString == "*" && !options.IgnoreCase)
+        {
+            return new(patternString, null, null, names, emptyIsUndefined, hasRegexpGroups, weight);
         }
 
         var flags = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | (options.IgnoreCase ? RegexOptions.IgnoreCase : 0);
@@ -62,18 +77,25 @@ internal sealed class UrlPatternComponent
             throw new UrlPatternException($"the pattern \"{input}\" cannot be compiled: {e.Message.Split('\n')[0]}");
         }
 
-        var emptyIsUndefined = parts.Where(p => p.Type != PartType.FixedText)
-            .Select(p => p.Modifier == PartModifier.Optional && p.Prefix.Length == 0 && p.Suffix.Length == 0).ToArray();
-        return new(PatternStringGenerator.Generate(parts, options), regex, names, emptyIsUndefined, parts.Exists(p => p.Type == PartType.Regexp), weight);
+        return new(patternString, regex, null, names, emptyIsUndefined, hasRegexpGroups, weight);
     }
 
-    public RegexOptions Options => _regex.Options;
+    /// <summary>The engine's options; a component matched without a regex reports NonBacktracking (it is linear too).</summary>
+    public RegexOptions Options => _regex?.Options ?? RegexOptions.NonBacktracking;
 
-    public bool IsMatch(string input) => MatchesEverything || _regex.IsMatch(input);
+    public bool IsMatch(string input) =>
+        _regex is null ? _fixedText is null || input == _fixedText : _regex.IsMatch(input);
 
     /// <summary>The groups of a match (null values for groups that did not participate), or null for no match.</summary>
     public Dictionary<string, string?>? Exec(string input)
     {
+        if (_regex is null)
+        {
+            // "*" captures the whole input as group 0 (the full wildcard's group); fixed text has no group.
+            return _fixedText is null ? new(StringComparer.Ordinal) { [GroupNames[0]] = input }
+                : input == _fixedText ? new(StringComparer.Ordinal) : null;
+        }
+
         var match = _regex.Match(input);
         if (!match.Success)
         {

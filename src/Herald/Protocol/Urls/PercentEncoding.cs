@@ -29,8 +29,8 @@ internal static class PercentEncoding
             EncodeSet.Fragment => c is ' ' or '"' or '<' or '>' or '`',
             EncodeSet.Query => c is ' ' or '"' or '#' or '<' or '>',
             EncodeSet.SpecialQuery => c is ' ' or '"' or '#' or '<' or '>' or '\'',
-            EncodeSet.Path => c is ' ' or '"' or '#' or '<' or '>' or '?' or '^' or '`' or '{' or '}',
-            EncodeSet.Userinfo => InSet(c, EncodeSet.Path) || c is '/' or ':' or ';' or '=' or '@' or (>= '[' and <= ']') or '|',
+            EncodeSet.Path => c is ' ' or '"' or '#' or '<' or '>' or '?' or '`' or '{' or '}',
+            EncodeSet.Userinfo => InSet(c, EncodeSet.Path) || c is '/' or ':' or ';' or '=' or '@' or (>= '[' and <= '^') or '|',
             _ => InSet(c, EncodeSet.Userinfo) || c is (>= '$' and <= '&') or '+' or ',',
         };
     }
