@@ -19,6 +19,14 @@ internal static class HubNamespace
 
     public static bool IsReserved(string topic, string hubUrl = DefaultHubUrl)
     {
+        // Fast path for the publish hot path: without "mercure", an escape, a tab or newline (the parser drops them)
+        // or a leading '?' / '#' (which resolve to the hub's own path), no resolution can reach the namespace.
+        if (topic.Length > 0 && topic[0] is not '?' and not '#' && topic.AsSpan().IndexOfAny('%', '\t', '\n') < 0
+            && !topic.Contains('\r') && !topic.Contains("mercure", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         if (WhatwgUrlParser.Parse(topic, hubUrl) is { } url)
         {
             return !url.HasOpaquePath && IsReservedPath(DecodeUnreserved(url.Pathname));

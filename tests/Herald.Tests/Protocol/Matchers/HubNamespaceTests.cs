@@ -17,6 +17,9 @@ public class HubNamespaceTests
     [InlineData("/.well-known/mercure/subscriptions")]
     [InlineData("mercure/subscriptions")] // relative: resolved against the hub's URL
     [InlineData("./mercure")]
+    [InlineData("?x")] // the hub's own URL with a query
+    [InlineData("#x")]
+    [InlineData("https://example.com/.well-known/merc\ture")] // the parser drops tabs
     [InlineData("https://exa mple.com/.well-known/mercure")] // not a WHATWG URL: read as a reference
     [InlineData("https://example.com%2F.well-known%2Fmercure")]
     public void Addresses_the_reserved_namespace(string topic) => Assert.True(HubNamespace.IsReserved(topic, Hub));
