@@ -12,6 +12,14 @@ internal static class UrlHost
 {
     private static readonly IdnMapping Idn = new() { AllowUnassigned = true, UseStd3AsciiRules = false };
 
+    /// <summary>
+    /// False under InvariantGlobalization (the hub's default): IdnMapping then only does Punycode, without UTS #46
+    /// mapping or validation, and would turn "example.com%80" into a host. Non-ASCII hosts fail instead (a topic with
+    /// one is not a URL, a URL pattern with one is refused); Punycode labels (xn--) are kept as written.
+    /// </summary>
+    private static readonly bool HasUts46 = !(AppContext.TryGetSwitch("System.Globalization.Invariant", out var invariant) && invariant)
+        && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT") is not ("1" or "true");
+
     public static string? Parse(string input, bool isOpaque)
     {
         if (input.StartsWith('['))
@@ -80,6 +88,18 @@ internal static class UrlHost
 
             if (Ascii.IsValid(label) && !label.StartsWith("xn--", StringComparison.OrdinalIgnoreCase))
             {
+                result.Append(label.ToLowerInvariant());
+                continue;
+            }
+
+            if (!HasUts46)
+            {
+                // Without UTS #46: Punycode labels are kept as written (not validated), other non-ASCII labels fail.
+                if (!Ascii.IsValid(label))
+                {
+                    return null;
+                }
+
                 result.Append(label.ToLowerInvariant());
                 continue;
             }
