@@ -1,5 +1,6 @@
 using Herald.Auth;
 using Herald.Protocol;
+using Herald.Protocol.Matchers;
 using Herald.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -81,6 +82,14 @@ internal sealed partial class SubscriptionGate(
     private async ValueTask<(AdmittedSubscription?, HeraldError?)> TryAdmitHeldAsync(HttpContext context, System.Net.IPAddress address, List<IDisposable> holds)
     {
         var request = context.Request;
+
+        // Mercure 1.0 matchers: refused here when malformed (the index takes them in a later step).
+        if (SubscribeMatchers.HasMatchParameters(request.QueryString.Value)
+            && SubscribeMatchers.Parse(request.QueryString.Value, HubUrl(request)).Error is { } matchError)
+        {
+            return (null, matchError);
+        }
+
         if (!TryReadSelectors(request, out var selectors, out var error))
         {
             return (null, error);
@@ -192,6 +201,10 @@ internal sealed partial class SubscriptionGate(
         error = null;
         return true;
     }
+
+    /// <summary>The URL this request reached the hub at: the base of relative URL patterns and topics.</summary>
+    private static string HubUrl(HttpRequest request) =>
+        $"{request.Scheme}://{(request.Host.HasValue ? request.Host.Value : "localhost")}{request.PathBase}{request.Path}";
 
     /// <summary>The <c>Last-Event-ID</c> header, else the <c>lastEventID</c> query parameter (for clients that cannot set headers).</summary>
     private static string? ReadCursor(HttpRequest request)

@@ -3,8 +3,6 @@ namespace Herald.Protocol;
 /// <summary>The checks every update passes before it is stored, whether published over HTTP or in-process.</summary>
 internal static class UpdateValidator
 {
-    private const string HubPathSegment = "/.well-known/mercure";
-
     /// <summary>
     /// 2,147,483,647 ms (24.8 days): JavaScript timers fire at once above it (a client would reconnect immediately,
     /// not later), and .NET's SSE parser drops a retry beyond TimeSpan's range.
@@ -46,9 +44,9 @@ internal static class UpdateValidator
                 return badTopic;
             }
 
-            if (TargetsHub(topic))
+            if (Matchers.HubNamespace.IsReserved(topic))
             {
-                return HeraldError.Forbidden($"topic \"{ReasonText.Quote(topic)}\" is reserved: topics containing {HubPathSegment} belong to the hub");
+                return HeraldError.Forbidden($"topic \"{ReasonText.Quote(topic)}\" is reserved: topics whose path is {Matchers.HubNamespace.Path} or below belong to the hub");
             }
         }
 
@@ -159,15 +157,4 @@ internal static class UpdateValidator
     }
 
     private static bool HasLineBreakOrNul(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;
-
-    private static bool TargetsHub(string topic)
-    {
-        if (topic.Contains(HubPathSegment, StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        // One level of percent-decoding catches "%2F.well-known%2Fmercure" style disguises.
-        return topic.Contains('%') && Uri.UnescapeDataString(topic).Contains(HubPathSegment, StringComparison.OrdinalIgnoreCase);
-    }
 }

@@ -33,7 +33,32 @@ public class PublishValidationTests
         "https://example.com%2F.well-known%2Fmercure",
         "https://example.com%2f.Well-Known%2fMERCURE",
         "/.well-known/mercure",
+        "https://example.com/.well-known/x/../mercure/subscriptions/a",
+        "https://example.com/.well-known/%2e%2e/.well-known/mercure",
+        "https://example.com/%2Ewell-known/%6Dercure/x",
+        "https://example.com/a/b/%2e%2E/../.well-known/mercure/",
+        "http://[::1]/.well-known/mercure/stats",
+        "mercure/subscriptions/x",
     };
+
+    /// <summary>Topics the old substring test refused though their path is not the hub's.</summary>
+    public static TheoryData<string> NotHubTopics => new()
+    {
+        "https://example.com/?x=/.well-known/mercure",
+        "https://example.com/books#/.well-known/mercure",
+        "https://example.com/books/.well-known/mercure",
+        "urn:example:/.well-known/mercure",
+        "https://example.com/.well-known/mercurex",
+    };
+
+    [Theory]
+    [MemberData(nameof(NotHubTopics))]
+    public async Task A_topic_mentioning_the_hub_path_outside_its_path_is_published(string topic)
+    {
+        await using var hub = await TestHub.StartAsync();
+        using var response = await hub.PostAsync([new("topic", topic), new("data", "accepted")]);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
 
     public static TheoryData<string> InjectionAttempts => new()
     {
