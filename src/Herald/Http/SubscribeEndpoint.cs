@@ -83,6 +83,8 @@ internal sealed partial class SubscribeEndpoint
         }
         finally
         {
+            // The stream is over: the disconnect below only closes the subscriber, it must not abort the connection.
+            subscriber.OnAbort(null, null);
             _index.Remove(subscriber);
             _metrics.StreamClosed();
             subscriber.Disconnect("connection ended");
@@ -128,7 +130,8 @@ internal sealed partial class SubscribeEndpoint
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         // Dropping the subscriber aborts the connection, which cancels RequestAborted: one token ends every wait below.
-        using var abortOnDrop = subscriber.Disconnected.Register(static state => ((HttpContext)state!).Abort(), context);
+        // (No token registration: the subscriber keeps the callback itself, so an idle stream holds no token source for it.)
+        subscriber.OnAbort(static state => ((HttpContext)state!).Abort(), context);
         var cancellationToken = context.RequestAborted;
         var output = response.BodyWriter;
 
