@@ -214,9 +214,10 @@ internal static partial class ServeHost
         app.MapGet("/", RootPage.Write);
 
         // The dashboard lives under the hub's path (an embedding app keeps its own /ui); the short URL leads there.
-        app.MapGet("/ui", (IOptions<HeraldOptions> options) => options.Value.Ui
+        // A request delegate: one with parameters to bind needs code the native (AOT) herald does not have.
+        app.MapGet("/ui", static (HttpContext context) => (context.RequestServices.GetRequiredService<IOptions<HeraldOptions>>().Value.Ui
             ? Results.Redirect(HeraldOptions.DefaultPath + "/ui")
-            : Results.NotFound());
+            : Results.NotFound()).ExecuteAsync(context));
         return app;
     }
 
