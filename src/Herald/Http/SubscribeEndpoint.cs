@@ -54,6 +54,7 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
+        ForgetParsedRequest(context);
         var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
         {
             Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
@@ -158,6 +159,19 @@ internal sealed partial class SubscribeEndpoint
         // accept the whole stream.
         encoding.End(output);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The gate has read the query and the cookies; a stream would keep both parsed for its whole life (~370 bytes per
+    /// idle stream). Anything that reads them later parses them again.
+    /// </summary>
+    private static void ForgetParsedRequest(HttpContext context)
+    {
+        context.Features.Set<IQueryFeature>(null);
+        context.Features.Set<IRequestCookiesFeature>(null);
+
+        // The request caches its features until it next fetches one after the collection changed: fetch one now.
+        _ = context.Request.Headers;
     }
 
     /// <summary>Writes every retained update from the page on that the subscriber may see; returns the last position read and how many it sent.</summary>
