@@ -5,7 +5,8 @@ namespace Herald.Fanout;
 /// <summary>
 /// A subscriber's queued frames: a growable ring, held in the subscriber (a mutable struct field, no object of its
 /// own) and guarded by the subscriber's lock. An idle stream holds no array at all; the array grows with a burst
-/// and is let go once a large one drained, so 10,000 streams that saw one burst do not each keep its peak.
+/// and is let go when the stream has gone idle (<see cref="TrimIfEmpty"/>), so 10,000 streams that saw one burst do
+/// not each keep its peak.
 /// </summary>
 internal struct FrameRing
 {
@@ -47,13 +48,22 @@ internal struct FrameRing
         if (--Count == 0)
         {
             _head = 0;
-            if (items.Length > KeptCapacity)
-            {
-                _items = null;
-            }
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Gives back an array a burst grew, once the stream is idle and the ring empty. Not on every drain: a stream that
+    /// keeps receiving bursts keeps its array, so delivery allocates nothing.
+    /// </summary>
+    public void TrimIfEmpty()
+    {
+        if (Count == 0 && _items is { Length: > KeptCapacity })
+        {
+            _items = null;
+            _head = 0;
+        }
     }
 
     private SseFrame[] Grow()

@@ -219,9 +219,18 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
     public void HeartbeatIfSilentFor(TimeSpan silence)
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) >= silence
-            && Interlocked.Exchange(ref _heartbeatPending, 1) == 0
-            && TryEnqueue(SseFrame.Heartbeat) != EnqueueResult.Queued)
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) < silence)
+        {
+            return;
+        }
+
+        // Silent: whatever a past burst grew, the stream holds no longer.
+        lock (this)
+        {
+            _queue.TrimIfEmpty();
+        }
+
+        if (Interlocked.Exchange(ref _heartbeatPending, 1) == 0 && TryEnqueue(SseFrame.Heartbeat) != EnqueueResult.Queued)
         {
             Volatile.Write(ref _heartbeatPending, 0);
         }
