@@ -3,6 +3,7 @@ using Herald.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -15,13 +16,19 @@ public static class HeraldEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
         var group = endpoints.MapGroup(pattern);
-        group.MapGet("", static (HttpContext context) =>
-            context.RequestServices.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
+        // A singleton, taken from the root provider: RequestServices would give every stream a DI scope it holds for its
+        // whole life (~200 bytes per idle stream).
+        var services = endpoints.ServiceProvider;
+        group.MapGet("", (HttpContext context) => services.GetRequiredService<SubscribeEndpoint>().HandleAsync(context))
             .WithDisplayName("Herald subscribe");
         group.MapGet("/poll", static (HttpContext context) => context.RequestServices.GetRequiredService<PollEndpoint>().HandleAsync(context)).WithDisplayName("Herald long poll");
         group.MapGet("/client.js", ClientScriptEndpoint.CurrentAsync).WithDisplayName("Herald JS client");
-        group.MapGet("/client-{version}.js", ClientScriptEndpoint.VersionedAsync).WithDisplayName("Herald JS client, versioned");
-        group.MapGet("/ui", DashboardEndpoint.HandleAsync).WithDisplayName("Herald dashboard");
+        // Request delegates, not delegates with parameters to bind: those need generated or reflection-emitted code,
+        // which the native (AOT) herald does not have.
+        group.MapGet("/client-{version}.js", static (HttpContext context) =>
+            ClientScriptEndpoint.VersionedAsync(context, (string)context.Request.RouteValues["version"]!)).WithDisplayName("Herald JS client, versioned");
+        group.MapGet("/ui", static (HttpContext context) =>
+            DashboardEndpoint.HandleAsync(context, context.RequestServices.GetRequiredService<IOptions<HeraldOptions>>())).WithDisplayName("Herald dashboard");
         group.MapGet("/stats", static (HttpContext context) => context.RequestServices.GetRequiredService<StatsEndpoint>().HandleAsync(context)).WithDisplayName("Herald stats");
         group.MapGet("/subscriptions/{**path}", (HttpContext context) =>
             context.RequestServices.GetRequiredService<SubscriptionsEndpoint>().HandleAsync(context, pattern)).WithDisplayName("Herald subscriptions");

@@ -19,13 +19,43 @@ internal static class JobUpdates
     public static string Topic(string jobId, string prefix = DefaultTopicPrefix) => prefix + Uri.EscapeDataString(jobId);
 
     public static string ProgressData(string jobId, double percent, string? message) =>
-        JsonSerializer.Serialize(new Dictionary<string, object?> { ["jobId"] = jobId, ["percent"] = percent, ["message"] = message });
+        Write(jobId, static (writer, state) =>
+        {
+            writer.WriteNumber("percent", state.Percent);
+            writer.WriteString("message", state.Message);
+        }, (Percent: percent, Message: message));
 
     public static string CompletedData(string jobId, JsonElement? result) =>
-        JsonSerializer.Serialize(new Dictionary<string, object?> { ["jobId"] = jobId, ["result"] = result });
+        Write(jobId, static (writer, result) =>
+        {
+            writer.WritePropertyName("result");
+            if (result is { } element)
+            {
+                element.WriteTo(writer);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }, result);
 
     public static string FailedData(string jobId, string error) =>
-        JsonSerializer.Serialize(new Dictionary<string, object?> { ["jobId"] = jobId, ["error"] = error });
+        Write(jobId, static (writer, error) => writer.WriteString("error", error), error);
+
+    /// <summary>Written by hand, not serialized from a dictionary: no reflection, so the native (AOT) build needs nothing generated.</summary>
+    private static string Write<TState>(string jobId, Action<Utf8JsonWriter, TState> fields, TState state)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jobId", jobId);
+            fields(writer, state);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>Checks a percentage before anything is sent: a job can't be 120 % done.</summary>
     public static void CheckPercent(double percent)

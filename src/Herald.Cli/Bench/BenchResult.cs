@@ -1,12 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Herald.Cli.Bench;
 
 /// <summary>A bench run's figures: written as JSON, read back by <c>bench compare</c>, embedded in the HTML report.</summary>
 internal sealed class BenchResult
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, TypeInfoResolver = CliJson.Default };
+
+    private static JsonTypeInfo<BenchResult> TypeInfo => (JsonTypeInfo<BenchResult>)Json.GetTypeInfo(typeof(BenchResult));
 
     public string Hub { get; set; } = "";
 
@@ -39,10 +42,10 @@ internal sealed class BenchResult
 
     public List<TimelineSample> Timeline { get; set; } = [];
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, TypeInfo);
 
     public static BenchResult Read(string path) =>
-        JsonSerializer.Deserialize<BenchResult>(File.ReadAllText(path), Json) ?? throw new JsonException($"{path} is empty");
+        JsonSerializer.Deserialize(File.ReadAllText(path), TypeInfo) ?? throw new JsonException($"{path} is empty");
 }
 
 internal sealed class BenchSettings

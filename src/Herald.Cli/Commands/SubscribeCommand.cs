@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Herald.Client;
 
 namespace Herald.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class SubscribeCommand
     private static readonly Option<string?> Key = ClientOptions.Key();
 
     /// <summary>Lines are read by people and by scripts, never embedded in a page: quotes stay \", not \u0022.</summary>
-    private static readonly JsonSerializerOptions JsonLines = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions JsonLines = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, TypeInfoResolver = CliJson.Default };
 
     public static Command Create()
     {
@@ -41,7 +42,7 @@ internal static class SubscribeCommand
             await foreach (var update in client.SubscribeAsync(topics, parseResult.GetValue(LastEventId), options, cancellationToken))
             {
                 Console.Out.WriteLine(json
-                    ? JsonSerializer.Serialize(new { id = update.Id, type = update.Type, data = update.Data, retry = update.Retry?.TotalMilliseconds }, JsonLines)
+                    ? JsonSerializer.Serialize(new SubscribedUpdate(update.Id, update.Type, update.Data, update.Retry?.TotalMilliseconds), (JsonTypeInfo<SubscribedUpdate>)JsonLines.GetTypeInfo(typeof(SubscribedUpdate)))
                     : $"{update.Id} {update.Type}: {update.Data}");
                 Console.Out.Flush();
             }

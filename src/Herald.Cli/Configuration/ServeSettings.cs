@@ -217,11 +217,19 @@ internal sealed class ServeSettings
         Bind(_environment.GetSection(RedisSection), options, EnvironmentSourceName);
     }
 
-    private static void Bind(IConfiguration configuration, object options, string source)
+    // One overload per options type: the configuration binder's source generator (the native build has no
+    // reflection-based binder) needs each call's type statically.
+    private static void Bind(IConfiguration configuration, HeraldOptions options, string source) =>
+        Bind(() => configuration.Bind(options), source);
+
+    private static void Bind(IConfiguration configuration, Herald.Redis.RedisStoreOptions options, string source) =>
+        Bind(() => configuration.Bind(options), source);
+
+    private static void Bind(Action bind, string source)
     {
         try
         {
-            configuration.Bind(options);
+            bind();
         }
         catch (InvalidOperationException e)
         {

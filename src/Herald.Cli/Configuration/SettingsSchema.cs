@@ -1,5 +1,5 @@
 using System.Collections;
-using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using Herald.Redis;
@@ -14,6 +14,12 @@ namespace Herald.Cli.Configuration;
 /// </summary>
 internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, Type> extraKeys)
 {
+    /// <summary>
+    /// The options types walked by reflection, kept whole in a trimmed or native build (their properties are looked up
+    /// by name, and so are the properties' own types: <see cref="HeraldKey"/> in the key lists).
+    /// </summary>
+    private const DynamicallyAccessedMemberTypes Walked = DynamicallyAccessedMemberTypes.PublicProperties;
+
     /// <summary><c>herald serve</c>: <see cref="HeraldOptions"/>, plus the listen address and the Redis client section.</summary>
     public static SettingsSchema Serve { get; } = new(
         typeof(HeraldOptions),
@@ -34,6 +40,9 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
     /// </summary>
     /// <param name="describe">Names a key (relative to the section) in an error: <c>herald.json: Herald:Heartbeat</c>.</param>
     /// <param name="unknownKeys">Refuse keys no option reads: right for files, not for an environment shared with other tools.</param>
+    [DynamicDependency(Walked, typeof(HeraldOptions))]
+    [DynamicDependency(Walked, typeof(HeraldKey))]
+    [DynamicDependency(Walked, typeof(RedisStoreOptions))]
     public Dictionary<string, string?> Check(IConfiguration configuration, string? section, Func<string, string> describe, bool unknownKeys)
     {
         var normalized = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -85,6 +94,8 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
         return Resolve(options, segments);
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Only the options types above and their property types are walked; DynamicDependency keeps their properties.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "As above: the walked types are kept.")]
     private static Type? Resolve(Type type, ReadOnlySpan<string> segments)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
@@ -108,26 +119,30 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
         return property is null ? null : Resolve(property.PropertyType, segments[1..]);
     }
 
-    /// <summary>What the binder converts from one string, with the same converters it uses.</summary>
+    /// <summary>
+    /// What the binder converts from one string: the scalar types the options use. Checked by hand, not by
+    /// TypeDescriptor, whose converters a trimmed or native build does not keep.
+    /// </summary>
     private static bool IsScalar(Type type) =>
-        type == typeof(string) || type == typeof(TimeSpan) || TypeDescriptor.GetConverter(type).CanConvertFrom(typeof(string));
+        type == typeof(string) || type == typeof(TimeSpan) || type == typeof(bool) || type == typeof(int) || type == typeof(long)
+        || type == typeof(double) || type == typeof(Uri) || type.IsEnum;
 
     private static Type? ElementType(Type type) =>
         type.IsArray ? type.GetElementType()
         : type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) ? type.GetGenericArguments()[0]
         : null;
 
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Enum.TryParse on an enum type the options declare: its fields are kept with it.")]
     private static bool Converts(Type type, string value)
     {
-        try
-        {
-            TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
-            return true;
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException)
-        {
-            return false;
-        }
+        var text = value.Trim();
+        return type == typeof(bool) ? bool.TryParse(text, out _)
+            : type == typeof(int) ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : type == typeof(long) ? long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)
+            : type == typeof(double) ? double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _)
+            : type == typeof(Uri) ? Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _)
+            : type.IsEnum ? Enum.TryParse(type, text, ignoreCase: true, out _)
+            : true;
     }
 
     private static string Describe(Type type) =>

@@ -95,6 +95,9 @@ internal static partial class ServeHost
         // An unready store logs its own outage once; the health-check service would log it again on every /readyz probe.
         builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
         builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Warning && !starting());
+        // Hosting's request logger only logs requests (Information, Debug), but while enabled at any level it gives every
+        // request an Activity and a log scope, which a stream holds for its whole life (~400 bytes each).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         foreach (var section in settings.LoggingSections)
         {
             builder.Logging.AddConfiguration(section);
@@ -122,13 +125,19 @@ internal static partial class ServeHost
                         options.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificates!.Current);
                     }
 
-                    // Every connection carries its listener's purpose, so the pipeline answers only what it is for.
-                    var purpose = listener.Purpose;
-                    options.Use(next => connection =>
+                    // A metrics connection carries its listener's purpose, so the pipeline answers only what it is for. A
+                    // hub connection carries nothing (no purpose is the hub's): an Items dictionary on every stream would
+                    // cost each one ~200 bytes.
+                    if (listener.Purpose != ListenerPurpose.Hub)
                     {
-                        connection.Items[Listener.PurposeItem] = purpose;
-                        return next(connection);
-                    });
+                        object purpose = listener.Purpose;
+                        options.Use(next => connection =>
+                        {
+                            connection.Items[Listener.PurposeItem] = purpose;
+                            return next(connection);
+                        });
+                    }
+
                     bound.Add((listener, options));
                 });
             }
@@ -205,9 +214,10 @@ internal static partial class ServeHost
         app.MapGet("/", RootPage.Write);
 
         // The dashboard lives under the hub's path (an embedding app keeps its own /ui); the short URL leads there.
-        app.MapGet("/ui", (IOptions<HeraldOptions> options) => options.Value.Ui
+        // A request delegate: one with parameters to bind needs code the native (AOT) herald does not have.
+        app.MapGet("/ui", static (HttpContext context) => (context.RequestServices.GetRequiredService<IOptions<HeraldOptions>>().Value.Ui
             ? Results.Redirect(HeraldOptions.DefaultPath + "/ui")
-            : Results.NotFound());
+            : Results.NotFound()).ExecuteAsync(context));
         return app;
     }
 

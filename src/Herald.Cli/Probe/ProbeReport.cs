@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
 
 namespace Herald.Cli.Probe;
@@ -14,6 +15,7 @@ internal sealed class ProbeReport
 
         // Readable bodies (HTML pages, reasons) in the output; it is printed, never embedded in a page.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = CliJson.Default,
     };
 
     public required string Url { get; init; }
@@ -93,7 +95,7 @@ internal sealed class ProbeReport
         };
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, (JsonTypeInfo<ProbeReport>)Json.GetTypeInfo(typeof(ProbeReport)));
 
     public void Render(IAnsiConsole console)
     {

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using Herald.Auth;
 using Herald.Protocol;
 
@@ -12,7 +12,7 @@ namespace Herald.Fanout;
 /// resumes with Last-Event-ID. A subscriber whose token has an <c>exp</c> keeps its own timer: it is told
 /// <see cref="SseFrame.TokenExpiringEvent"/> shortly before, and closed at <c>exp</c> exactly.
 /// </summary>
-internal sealed class Subscriber
+internal sealed class Subscriber : IValueTaskSource<bool>
 {
     /// <summary>
     /// 10 s: the most warning a stream gets before its token expires, enough to fetch a new token and reconnect; a
@@ -23,13 +23,33 @@ internal sealed class Subscriber
     /// <summary>30 days: under the ~49.7 days a timer can wait at most; a token valid longer is waited for in legs.</summary>
     private static readonly TimeSpan MaxTimerLeg = TimeSpan.FromDays(30);
 
-    private readonly Channel<SseFrame> _queue = Channel.CreateUnbounded<SseFrame>(new UnboundedChannelOptions
-    {
-        SingleReader = true,
-        AllowSynchronousContinuations = false,
-    });
+    // The queue and the writer's wait, guarded by this subscriber's own monitor: a dedicated lock object would cost
+    // every idle stream another 40 bytes, and nothing outside this class locks on a subscriber.
+    private FrameRing _queue;
+    private long _queuedBytes;
 
-    private readonly CancellationTokenSource _disconnected = new();
+    /// <summary>No frame is accepted any more (closed, dropped, expired); the writer ends once the queue is drained.</summary>
+    private bool _completed;
+
+    /// <summary>The writer's token was cancelled (the client left): its wait ends with <see cref="OperationCanceledException"/>.</summary>
+    private bool _cancelled;
+
+    /// <summary>The writer (or a long poll) is parked in <see cref="WaitAsync"/>; the next enqueue or close wakes it.</summary>
+    private bool _waiting;
+
+    /// <summary>
+    /// The single waiter's completion, reused for every wait (no allocation per delivery). Its continuation runs on the
+    /// thread pool, as the Channel's did: running the writer inline on the dispatcher's thread (one pass writing every
+    /// ready stream, as bare Kestrel does) measured no better per delivery here and much worse p99 on a busy machine.
+    /// </summary>
+    private ManualResetValueTaskSourceCore<bool> _signal = new() { RunContinuationsAsynchronously = true };
+
+    /// <summary>Set once the hub dropped the connection; <see cref="_onAbort"/> then runs once, off the caller's thread.</summary>
+    private bool _aborted;
+    private Action<object?>? _onAbort;
+    private object? _onAbortState;
+    private CancellationTokenSource? _disconnectedSource;
+
     private readonly int _maxQueueLength;
     private readonly long _maxQueueBytes;
     private readonly TimeProvider _time;
@@ -39,8 +59,6 @@ internal sealed class Subscriber
     private long _sampledAt;
     private SseFrame? _sampledFrame;
     private readonly Lock _expiryLock = new();
-    private int _queuedCount;
-    private long _queuedBytes;
     private int _heartbeatPending;
     private int _closed;
     private long _lastWriteTimestamp;
@@ -86,13 +104,54 @@ internal sealed class Subscriber
     /// <summary>Dispatch sequence this subscriber was last collected for; dedupes an update matching several selectors.</summary>
     internal long LastDispatchSequence { get; set; }
 
-    /// <summary>Cancelled when the hub drops the connection (overflow, a token that expired during replay).</summary>
-    public CancellationToken Disconnected => _disconnected.Token;
+    /// <summary>
+    /// Cancelled when the hub drops the connection (overflow, a token that expired during replay). Made on first use:
+    /// a stream uses <see cref="OnAbort"/> instead, which costs no token source per stream.
+    /// </summary>
+    public CancellationToken Disconnected
+    {
+        get
+        {
+            lock (this)
+            {
+                if (_disconnectedSource is null)
+                {
+                    _disconnectedSource = new CancellationTokenSource();
+                    if (_aborted)
+                    {
+                        _disconnectedSource.Cancel();
+                    }
+                }
+
+                return _disconnectedSource.Token;
+            }
+        }
+    }
 
     /// <summary>Why the hub closed the stream, for logs; null while open.</summary>
     public string? CloseReason { get; private set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> once, on the thread pool, when the hub drops the connection (at once if it already
+    /// did); null stops it (the stream ended on its own).
+    /// </summary>
+    public void OnAbort(Action<object?>? callback, object? state)
+    {
+        bool run;
+        lock (this)
+        {
+            _onAbort = callback;
+            _onAbortState = state;
+            run = _aborted && callback is not null;
+        }
+
+        if (run)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(callback!, state, preferLocal: false);
+        }
+    }
 
     /// <summary>
     /// Queues a frame without waiting; a subscriber whose queue overflows is disconnected by this call, which then
@@ -105,22 +164,42 @@ internal sealed class Subscriber
             return EnqueueResult.Closed;
         }
 
-        var count = Interlocked.Increment(ref _queuedCount);
-        var bytes = Interlocked.Add(ref _queuedBytes, frame.Length);
-        if (count > _maxQueueLength || bytes > _maxQueueBytes)
+        bool wake;
+        int count;
+        long bytes;
+        lock (this)
+        {
+            if (_completed)
+            {
+                return EnqueueResult.Closed;
+            }
+
+            count = _queue.Count + 1;
+            bytes = _queuedBytes + frame.Length;
+            wake = count <= _maxQueueLength && bytes <= _maxQueueBytes;
+            if (wake)
+            {
+                _queue.Push(frame);
+                _queuedBytes = bytes;
+                wake = _waiting;
+                _waiting = false;
+            }
+            else
+            {
+                count = -count;
+            }
+        }
+
+        if (count < 0)
         {
             // Another thread may have closed it since the check above: then this is no drop of ours to report.
-            return Disconnect($"queue overflow ({count} updates, {bytes} bytes queued): the client reads too slowly")
+            return Disconnect($"queue overflow ({-count} updates, {bytes} bytes queued): the client reads too slowly")
                 ? EnqueueResult.Overflowed
                 : EnqueueResult.Closed;
         }
 
-        if (!_queue.Writer.TryWrite(frame))
-        {
-            return EnqueueResult.Closed;
-        }
-
-        // One update in DeliverySampleRate is timed from here to its flush; the others cost one increment.
+        // One update in DeliverySampleRate is timed from here to its flush; the others cost one increment. Marked before
+        // the writer is woken, so the writer cannot flush the frame before it is marked (which left it marked for good).
         if (Metrics is not null && frame.Position != SseFrame.NoPosition && ++_sampleCountdown >= HeraldMetrics.DeliverySampleRate
             && Volatile.Read(ref _sampledFrame) is null)
         {
@@ -129,15 +208,29 @@ internal sealed class Subscriber
             Volatile.Write(ref _sampledFrame, frame);
         }
 
+        if (wake)
+        {
+            _signal.SetResult(true);
+        }
+
         return EnqueueResult.Queued;
     }
 
     /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
     public void HeartbeatIfSilentFor(TimeSpan silence)
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) >= silence
-            && Interlocked.Exchange(ref _heartbeatPending, 1) == 0
-            && TryEnqueue(SseFrame.Heartbeat) != EnqueueResult.Queued)
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) < silence)
+        {
+            return;
+        }
+
+        // Silent: whatever a past burst grew, the stream holds no longer.
+        lock (this)
+        {
+            _queue.TrimIfEmpty();
+        }
+
+        if (Interlocked.Exchange(ref _heartbeatPending, 1) == 0 && TryEnqueue(SseFrame.Heartbeat) != EnqueueResult.Queued)
         {
             Volatile.Write(ref _heartbeatPending, 0);
         }
@@ -152,12 +245,7 @@ internal sealed class Subscriber
         }
 
         CloseReason = reason;
-        if (last is not null)
-        {
-            _queue.Writer.TryWrite(last);
-        }
-
-        _queue.Writer.TryComplete();
+        Complete(last);
         StopExpiryTimer();
     }
 
@@ -173,9 +261,9 @@ internal sealed class Subscriber
         }
 
         CloseReason = reason;
-        _queue.Writer.TryComplete();
-        StopExpiryTimer();
         Abort();
+        Complete(null);
+        StopExpiryTimer();
         return true;
     }
 
@@ -187,14 +275,12 @@ internal sealed class Subscriber
     {
         // Paired with Expire (full fences on both sides): either this sees the expiry, or Expire sees the loop running.
         Interlocked.Exchange(ref _writing, 1);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        using var cancel = cancellationToken.UnsafeRegister(static state => ((Subscriber)state!).Cancel(), this);
+        while (await WaitAsync().ConfigureAwait(false))
         {
             var sampled = false;
-            while (reader.TryRead(out var frame))
+            while (TryDequeue(out var frame))
             {
-                Interlocked.Decrement(ref _queuedCount);
-                Interlocked.Add(ref _queuedBytes, -frame.Length);
                 sampled |= ReferenceEquals(frame, _sampledFrame);
                 if (ReferenceEquals(frame, SseFrame.Heartbeat))
                 {
@@ -205,7 +291,7 @@ internal sealed class Subscriber
                     continue;
                 }
 
-                if (_disconnected.IsCancellationRequested || Volatile.Read(ref _expired) != 0)
+                if (Volatile.Read(ref _aborted) || Volatile.Read(ref _expired) != 0)
                 {
                     return;
                 }
@@ -234,14 +320,12 @@ internal sealed class Subscriber
     /// </summary>
     public async ValueTask<bool> WaitForUpdateAsync(CancellationToken cancellationToken)
     {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        using var cancel = cancellationToken.UnsafeRegister(static state => ((Subscriber)state!).Cancel(), this);
+        while (await WaitAsync().ConfigureAwait(false))
         {
             var sawUpdate = false;
-            while (reader.TryRead(out var frame))
+            while (TryDequeue(out var frame))
             {
-                Interlocked.Decrement(ref _queuedCount);
-                Interlocked.Add(ref _queuedBytes, -frame.Length);
                 if (ReferenceEquals(frame, SseFrame.Heartbeat))
                 {
                     Volatile.Write(ref _heartbeatPending, 0);
@@ -339,12 +423,13 @@ internal sealed class Subscriber
         CloseReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the subscriber's token expired at {expires.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
         Metrics?.Dropped(HeraldMetrics.DropReason.TokenExpired);
         Interlocked.Exchange(ref _expired, 1);
-        _queue.Writer.TryComplete();
-        StopExpiryTimer();
         if (Volatile.Read(ref _writing) == 0)
         {
             Abort();
         }
+
+        Complete(null);
+        StopExpiryTimer();
     }
 
     private void StopExpiryTimer()
@@ -357,8 +442,116 @@ internal sealed class Subscriber
     }
 
     /// <summary>Cancelling runs the connection's abort callback; keep that off the caller's thread (the dispatcher, a timer).</summary>
-    private void Abort() =>
-        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _disconnected, preferLocal: false);
+    private void Abort()
+    {
+        Action<object?>? callback;
+        object? state;
+        CancellationTokenSource? source;
+        lock (this)
+        {
+            _aborted = true;
+            (callback, state, source) = (_onAbort, _onAbortState, _disconnectedSource);
+        }
+
+        if (callback is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(callback, state, preferLocal: false);
+        }
+
+        if (source is not null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), source, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Waits for a frame: true when one is queued, false once the queue is completed and empty; throws when the
+    /// caller's token was cancelled. One waiter at a time (the writer loop, or a long poll).
+    /// </summary>
+    private ValueTask<bool> WaitAsync()
+    {
+        lock (this)
+        {
+            if (_queue.Count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_cancelled)
+            {
+                return ValueTask.FromException<bool>(new OperationCanceledException());
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            _signal.Reset();
+            _waiting = true;
+            return new ValueTask<bool>(this, _signal.Version);
+        }
+    }
+
+    private bool TryDequeue(out SseFrame frame)
+    {
+        lock (this)
+        {
+            if (!_queue.TryPop(out frame))
+            {
+                return false;
+            }
+
+            _queuedBytes -= frame.Length;
+            return true;
+        }
+    }
+
+    /// <summary>No frame is accepted any more; <paramref name="last"/>, if any, goes after those queued (past the bounds).</summary>
+    private void Complete(SseFrame? last)
+    {
+        bool wake;
+        lock (this)
+        {
+            if (last is not null && !_completed)
+            {
+                _queue.Push(last);
+            }
+
+            _completed = true;
+            wake = _waiting;
+            _waiting = false;
+        }
+
+        if (wake)
+        {
+            _signal.SetResult(true);
+        }
+    }
+
+    /// <summary>The waiter's token was cancelled (the client left): a parked wait ends with the cancellation.</summary>
+    private void Cancel()
+    {
+        bool wake;
+        lock (this)
+        {
+            _cancelled = true;
+            wake = _waiting;
+            _waiting = false;
+        }
+
+        if (wake)
+        {
+            _signal.SetException(new OperationCanceledException());
+        }
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _signal.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _signal.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _signal.OnCompleted(continuation, state, token, flags);
 }
 
 internal enum EnqueueResult

@@ -57,6 +57,7 @@ internal sealed partial class SubscribeEndpoint
             return;
         }
 
+        ForgetParsedRequest(context);
         var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
         {
             Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
@@ -87,6 +88,8 @@ internal sealed partial class SubscribeEndpoint
         }
         finally
         {
+            // The stream is over: the disconnect below only closes the subscriber, it must not abort the connection.
+            subscriber.OnAbort(null, null);
             _index.Remove(subscriber);
             _metrics.StreamClosed();
             _subscriptions.Close(announced);
@@ -133,7 +136,8 @@ internal sealed partial class SubscribeEndpoint
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         // Dropping the subscriber aborts the connection, which cancels RequestAborted: one token ends every wait below.
-        using var abortOnDrop = subscriber.Disconnected.Register(static state => ((HttpContext)state!).Abort(), context);
+        // (No token registration: the subscriber keeps the callback itself, so an idle stream holds no token source for it.)
+        subscriber.OnAbort(static state => ((HttpContext)state!).Abort(), context);
         var cancellationToken = context.RequestAborted;
         var output = response.BodyWriter;
 
@@ -160,6 +164,19 @@ internal sealed partial class SubscribeEndpoint
         // accept the whole stream.
         encoding.End(output);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The gate has read the query and the cookies; a stream would keep both parsed for its whole life (~370 bytes per
+    /// idle stream). Anything that reads them later parses them again.
+    /// </summary>
+    private static void ForgetParsedRequest(HttpContext context)
+    {
+        context.Features.Set<IQueryFeature>(null);
+        context.Features.Set<IRequestCookiesFeature>(null);
+
+        // The request caches its features until it next fetches one after the collection changed: fetch one now.
+        _ = context.Request.Headers;
     }
 
     /// <summary>Writes every retained update from the page on that the subscriber may see; returns the last position read and how many it sent.</summary>

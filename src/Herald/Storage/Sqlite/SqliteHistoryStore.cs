@@ -213,7 +213,7 @@ internal static class SqliteRows
         var update = new Update
         {
             Id = reader.GetString(1),
-            Topics = JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [],
+            Topics = JsonSerializer.Deserialize(reader.GetString(2), SqliteJson.Default.StringArray) ?? [],
             Data = reader.GetString(3),
             Type = reader.IsDBNull(4) ? null : reader.GetString(4),
             Retry = reader.IsDBNull(5) ? null : reader.GetInt64(5),
@@ -222,5 +222,5 @@ internal static class SqliteRows
         return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
     }
 
-    public static string TopicsJson(Update update) => JsonSerializer.Serialize(update.Topics);
+    public static string TopicsJson(Update update) => JsonSerializer.Serialize(update.Topics, SqliteJson.Default.IReadOnlyListString);
 }
