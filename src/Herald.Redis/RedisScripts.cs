@@ -4,7 +4,8 @@ namespace Herald.Redis;
 /// The Lua scripts: Redis runs each atomically, so the id check, the append, the index entry, retention and the
 /// notification happen as one step that no other node can interleave with.
 /// KEYS: 1 the stream, 2 the id index (hash id → entry id), 3 the meta hash (<c>last</c> position, <c>bytes</c> retained,
-/// <c>generation</c>). Entry fields: see <see cref="RedisEntryCodec"/>.
+/// <c>generation</c>), 4 the retained index (hash topic → entry id of its latest value), 5 the retained values (hash topic →
+/// <c>{"n": entry id, "t": ms, "i": id, "p": content}</c>, see <see cref="RedisEntryCodec.DecodeRetained"/>). Entry fields: see <see cref="RedisEntryCodec"/>.
 /// </summary>
 internal static class RedisScripts
 {
@@ -45,7 +46,7 @@ internal static class RedisScripts
           local okB, y = pcall(cjson.decode, b)
           if not okA or not okB or type(x) ~= 'table' or type(y) ~= 'table' then return false end
           local function opt(value) if value == cjson.null then return nil end return value end
-          if opt(x.d) ~= opt(y.d) or opt(x.y) ~= opt(y.y) or opt(x.r) ~= opt(y.r) or (opt(x.v) == true) ~= (opt(y.v) == true) then
+          if opt(x.d) ~= opt(y.d) or opt(x.y) ~= opt(y.y) or opt(x.r) ~= opt(y.r) or (opt(x.v) == true) ~= (opt(y.v) == true) or (opt(x.k) == true) ~= (opt(y.k) == true) then
             return false
           end
           if type(x.t) ~= 'table' or type(y.t) ~= 'table' or #x.t ~= #y.t then return false end
@@ -92,7 +93,8 @@ internal static class RedisScripts
     /// ARGV: 1 id, 2 content (the entry's p), 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch,
     /// 8 a new generation name, kept only when the meta hash has none (a new or emptied Redis), 9 the update's size
     /// (<see cref="Herald.Storage.HistoryLimits.SizeOf"/>), 10 the entry format version, 11 the publish span's W3C
-    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by).
+    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by), 12 '1' when the update is retained,
+    /// then 13… its topics, each of which it becomes the latest value of (outside the stream: retention never trims them).
     /// Returns {status, entry id, skipped}: status 0 appended, 1 duplicate (same content), 2 conflict (other content);
     /// skipped is the position the counter had when an entry Herald did not write already sat there or above, else 0.
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
@@ -142,6 +144,13 @@ internal static class RedisScripts
         end
         redis.call('HSET', KEYS[2], id, entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', bytes)
+        if ARGV[12] == '1' then
+          local value = cjson.encode({n = entry, t = stamp, i = id, p = payload})
+          for i = 13, #ARGV do
+            redis.call('HSET', KEYS[4], ARGV[i], entry)
+            redis.call('HSET', KEYS[5], ARGV[i], value)
+          end
+        end
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)
         return {0, entry, skipped}

@@ -12,6 +12,9 @@ public sealed class MemoryHistoryStore : IHistoryStore
     private readonly Lock _lock = new();
     private readonly List<StoredUpdate> _entries = [];
     private readonly Dictionary<string, StoredUpdate> _byId = new(StringComparer.Ordinal);
+
+    /// <summary>Latest values by topic: apart from the history list, so retention never removes them.</summary>
+    private readonly Dictionary<string, StoredUpdate> _retained = new(StringComparer.Ordinal);
     private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HistoryLimits _limits;
     private readonly TimeProvider _time;
@@ -55,6 +58,14 @@ public sealed class MemoryHistoryStore : IHistoryStore
             _entries.Add(stored);
             _byId[id] = stored;
             _bytes += stored.Frame.Length;
+            if (update.Retain)
+            {
+                foreach (var topic in update.Topics)
+                {
+                    _retained[topic] = stored;
+                }
+            }
+
             EvictOverLimits();
 
             // Written under the lock so the feed carries positions in order.
@@ -96,6 +107,50 @@ public sealed class MemoryHistoryStore : IHistoryStore
         lock (_lock)
         {
             return ValueTask.FromResult(_head);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var listed = new List<RetainedTopic>();
+            if (topics is null)
+            {
+                foreach (var (topic, stored) in _retained)
+                {
+                    listed.Add(new RetainedTopic(topic, stored.Position));
+                }
+            }
+            else
+            {
+                foreach (var topic in topics)
+                {
+                    if (_retained.TryGetValue(topic, out var stored))
+                    {
+                        listed.Add(new RetainedTopic(topic, stored.Position));
+                    }
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<RetainedTopic>>(listed);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var values = new List<StoredUpdate>(topics.Count);
+            foreach (var topic in topics)
+            {
+                if (_retained.TryGetValue(topic, out var stored))
+                {
+                    values.Add(stored);
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<StoredUpdate>>(values);
         }
     }
 

@@ -115,6 +115,58 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             }
         });
 
+    public ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<RetainedTopic>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            var listed = new List<RetainedTopic>();
+            if (topics is null)
+            {
+                command.CommandText = "SELECT topic, position FROM retained";
+                Collect(command);
+                return listed;
+            }
+
+            command.CommandText = "SELECT topic, position FROM retained WHERE topic = $topic";
+            var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+            foreach (var topic in topics)
+            {
+                parameter.Value = topic;
+                Collect(command);
+            }
+
+            return listed;
+
+            void Collect(SqliteCommand c)
+            {
+                using var reader = c.ExecuteReader();
+                while (reader.Read())
+                {
+                    listed.Add(new RetainedTopic(reader.GetString(0), reader.GetInt64(1)));
+                }
+            }
+        });
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StoredUpdate>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {SqliteRows.Columns} FROM retained WHERE topic = $topic";
+            var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+            var values = new List<StoredUpdate>(topics.Count);
+            foreach (var topic in topics)
+            {
+                parameter.Value = topic;
+                using var reader = command.ExecuteReader();
+                if (reader.Read() && TryRead(reader) is { } stored)
+                {
+                    values.Add(stored);
+                }
+            }
+
+            return values;
+        });
+
     public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
 
     public ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Generation);
@@ -206,7 +258,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 /// <summary>Maps rows of the <c>updates</c> table to and from updates.</summary>
 internal static class SqliteRows
 {
-    public const string Columns = "position, id, topics, data, type, retry, private, stored_at";
+    public const string Columns = "position, id, topics, data, type, retry, private, stored_at, retain";
 
     public static StoredUpdate Read(SqliteDataReader reader)
     {
@@ -218,6 +270,7 @@ internal static class SqliteRows
             Type = reader.IsDBNull(4) ? null : reader.GetString(4),
             Retry = reader.IsDBNull(5) ? null : reader.GetInt64(5),
             Private = reader.GetInt64(6) != 0,
+            Retain = reader.GetInt64(8) != 0,
         };
         return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
     }

@@ -28,6 +28,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _findById;
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _retain;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -65,8 +66,13 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
             _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
             _insert = Prepare(
-                "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size) ON CONFLICT (id) DO NOTHING RETURNING position",
-                "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
+                "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size, retain) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size, $retain) ON CONFLICT (id) DO NOTHING RETURNING position",
+                "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size", "$retain");
+            // The same transaction as the insert: a latest value never names an update that was not committed.
+            _retain = Prepare(
+                "INSERT INTO retained (topic, position, id, topics, data, type, retry, private, stored_at, retain) SELECT $topic, position, id, topics, data, type, retry, private, stored_at, 1 FROM updates WHERE position = $position "
+                + "ON CONFLICT (topic) DO UPDATE SET position = excluded.position, id = excluded.id, topics = excluded.topics, data = excluded.data, type = excluded.type, retry = excluded.retry, private = excluded.private, stored_at = excluded.stored_at WHERE excluded.position > retained.position",
+                "$topic", "$position");
         }
         catch (SqliteException e)
         {
@@ -109,6 +115,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         _findById.Dispose();
         _insert.Dispose();
+        _retain.Dispose();
         _connection.Dispose();
         _stop.Dispose();
     }
@@ -194,6 +201,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             using var transaction = _connection.BeginTransaction(deferred: false);
             _findById.Transaction = transaction;
             _insert.Transaction = transaction;
+            _retain.Transaction = transaction;
             for (var i = 0; i < batch.Count; i++)
             {
                 var update = batch[i].Update;
@@ -279,11 +287,27 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         p["$retry"].Value = (object?)update.Retry ?? DBNull.Value;
         p["$private"].Value = update.Private ? 1 : 0;
         p["$stored_at"].Value = now.ToUnixTimeMilliseconds();
+        p["$retain"].Value = update.Retain ? 1 : 0;
 
         // The size is the SSE frame's: the same measure the memory store bounds, and the frame is needed for dispatch anyway.
         var stored = new StoredUpdate(position, update, now);
         p["$size"].Value = stored.Frame.Length;
-        return _insert.ExecuteScalar() is long ? stored : null;
+        if (_insert.ExecuteScalar() is not long)
+        {
+            return null;
+        }
+
+        if (update.Retain)
+        {
+            _retain.Parameters["$position"].Value = position;
+            foreach (var topic in update.Topics)
+            {
+                _retain.Parameters["$topic"].Value = topic;
+                _retain.ExecuteNonQuery();
+            }
+        }
+
+        return stored;
     }
 
     /// <summary>Deletes one small batch of the oldest rows beyond the limits; true (and another step requested) if more remain.</summary>
