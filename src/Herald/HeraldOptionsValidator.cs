@@ -63,6 +63,13 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("MaxReplay and MaxConcurrentReplays must be positive");
         }
 
+        if (options.MaxRetainedPerSubscription <= 0)
+        {
+            failures.Add("MaxRetainedPerSubscription must be positive");
+        }
+
+        Bridges.BridgeValidation.Check(options, failures);
+
         if (options.Heartbeat < TimeSpan.Zero)
         {
             failures.Add("Heartbeat must be zero (off) or positive");
