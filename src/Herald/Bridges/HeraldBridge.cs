@@ -50,7 +50,7 @@ public sealed class HeraldBridge
         var url = value[(split + 1)..];
         var interval = DefaultInterval;
         var at = url.LastIndexOf('@');
-        if (at > 0 && at < url.Length - 1 && char.IsAsciiDigit(url[at + 1]))
+        if (at > 0 && at < url.Length - 1 && char.IsAsciiDigit(url[at + 1]) && !url.AsSpan(at + 1).Contains('/'))
         {
             interval = parseDuration(url[(at + 1)..]);
             url = url[..at];
