@@ -319,6 +319,22 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         }
     }
 
+    /// <summary>Takes the lease <paramref name="name"/> (under this store's prefix) for <paramref name="holder"/>, or renews it when the holder has it.</summary>
+    internal async Task<bool> TryHoldLeaseAsync(string name, string holder, TimeSpan duration)
+    {
+        RedisKey[] keys = [_url.Prefix + name];
+        RedisValue[] args = [holder, (long)Math.Ceiling(duration.TotalMilliseconds)];
+        return (int)await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.HoldLease, keys, args), "take a bridge lease").ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Deletes the lease when <paramref name="holder"/> has it.</summary>
+    internal async Task ReleaseLeaseAsync(string name, string holder)
+    {
+        RedisKey[] keys = [_url.Prefix + name];
+        RedisValue[] args = [holder];
+        await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.ReleaseLease, keys, args), "release a bridge lease").ConfigureAwait(false);
+    }
+
     /// <summary>Applies retention now (one batch) instead of at the next timer tick; returns how many entries went.</summary>
     internal async Task<int> TrimAsync()
     {

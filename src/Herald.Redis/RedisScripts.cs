@@ -188,4 +188,23 @@ internal static class RedisScripts
     public const string Trim = Common + """
         return trim(now_ms(), tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
         """;
+
+    /// <summary>
+    /// A lease (KEYS[1]; ARGV: 1 holder, 2 milliseconds): <c>SET NX PX</c>, or a renewal when the holder already has
+    /// it. Returns 1 when the holder has the lease now, 0 when another does.
+    /// </summary>
+    public const string HoldLease = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <summary>Deletes the lease KEYS[1] when ARGV[1] holds it; returns 1 when it did.</summary>
+    public const string ReleaseLease = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """;
 }
