@@ -108,8 +108,9 @@ export class Hub {
   }
 
   /** Publishes a form-encoded update; resolves with the id the hub answered. */
-  async publish(topic, data, { id, type, isPrivate } = {}) {
+  async publish(topic, data, { id, type, isPrivate, retain } = {}) {
     const form = new URLSearchParams({ topic, data });
+    if (retain) form.set('retain', 'on');
     if (id !== undefined) form.set('id', id);
     if (type !== undefined) form.set('type', type);
     if (isPrivate) form.set('private', 'on');
