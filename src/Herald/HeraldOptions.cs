@@ -209,6 +209,13 @@ public sealed class HeraldOptions
     /// <summary>1,000 latest values: a page's worth of documents; a template matching more asks for too much at once.</summary>
     public const int DefaultMaxRetainedPerSubscription = 1000;
 
+    /// <summary>
+    /// History keeps only the latest version of each retained topic: a retained update that a newer one of all its
+    /// topics superseded is emptied in history (its position stays; replay passes over it), so a large bundle published
+    /// every few seconds does not spend <see cref="HistoryMaxBytes"/>. Memory and SQLite stores.
+    /// </summary>
+    public bool HistoryKeepsLatestRetainedOnly { get; set; }
+
     /// <summary>Upstream URLs the hub polls while someone is subscribed, publishing each changed body as a retained update (see docs/retained.md).</summary>
     public List<Herald.Bridges.HeraldBridge> Bridges { get; set; } = [];
 

@@ -69,6 +69,10 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         }
 
         Bridges.BridgeValidation.Check(options, failures);
+        if (options.HistoryKeepsLatestRetainedOnly && options.Store.StartsWith("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add("HistoryKeepsLatestRetainedOnly is not supported by the Redis store (stream entries cannot be emptied in place)");
+        }
 
         if (options.Heartbeat < TimeSpan.Zero)
         {

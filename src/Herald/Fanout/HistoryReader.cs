@@ -66,7 +66,7 @@ internal sealed class HistoryReader
         foreach (var stored in rows)
         {
             readUpTo = stored.Position;
-            if (_authorizer.CanSee(claims, selectors, stored.Update))
+            if (!stored.Superseded && _authorizer.CanSee(claims, selectors, stored.Update))
             {
                 visible.Add(stored);
                 if (visible.Count == maxVisible)

@@ -50,7 +50,8 @@ public sealed class MemoryHistoryStore : IHistoryStore
             EvictExpired(now);
             if (_byId.TryGetValue(id, out var existing))
             {
-                var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                // A superseded version's content is gone: a retry of it is acknowledged, never stored again over a newer value.
+                var status = existing.Superseded || existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
                 return ValueTask.FromResult(new AppendResult(status, id, existing.Position));
             }
 
@@ -60,9 +61,23 @@ public sealed class MemoryHistoryStore : IHistoryStore
             _bytes += stored.Frame.Length;
             if (update.Retain)
             {
+                List<StoredUpdate>? replaced = null;
                 foreach (var topic in update.Topics)
                 {
+                    if (_retained.TryGetValue(topic, out var previous) && !ReferenceEquals(previous, stored))
+                    {
+                        (replaced ??= []).Add(previous);
+                    }
+
                     _retained[topic] = stored;
+                }
+
+                if (_limits.LatestRetainedOnly && replaced is not null)
+                {
+                    foreach (var previous in replaced.Distinct())
+                    {
+                        Supersede(previous);
+                    }
                 }
             }
 
@@ -173,6 +188,31 @@ public sealed class MemoryHistoryStore : IHistoryStore
         {
             yield return stored;
         }
+    }
+
+    /// <summary>Empties a latest value in history once no topic names it any more.</summary>
+    private void Supersede(StoredUpdate previous)
+    {
+        foreach (var topic in previous.Update.Topics)
+        {
+            if (_retained.TryGetValue(topic, out var value) && ReferenceEquals(value, previous))
+            {
+                return;
+            }
+        }
+
+        var count = _entries.Count - _start;
+        var index = count == 0 ? -1 : _start + (int)(previous.Position - _entries[_start].Position);
+        if (index < _start || index >= _entries.Count || !ReferenceEquals(_entries[index], previous))
+        {
+            // Already evicted from history.
+            return;
+        }
+
+        var stand = previous.AsSuperseded();
+        _entries[index] = stand;
+        _byId[previous.Update.Id!] = stand;
+        _bytes += stand.Frame.Length - previous.Frame.Length;
     }
 
     private void EvictOverLimits()

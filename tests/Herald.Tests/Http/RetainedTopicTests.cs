@@ -148,6 +148,24 @@ public partial class RetainedTopicTests
         Assert.DoesNotContain("herald-cursor:", stream.RawText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_latest_retained_only_a_resume_replays_the_latest_version_and_skips_superseded_ones()
+    {
+        await using var hub = await TestHub.StartAsync(o => o.HistoryKeepsLatestRetainedOnly = true);
+        var start = await hub.PublishAsync(Bot2, "start");
+        await PublishRetainedAsync(hub, Bot1, "v1");
+        await hub.PublishAsync(Bot2, "plain");
+        await PublishRetainedAsync(hub, Bot1, "v2");
+        await PublishRetainedAsync(hub, Bot1, "v3");
+
+        await using var stream = await hub.SubscribeAsync([Bots], hub.SubscriberToken("*"), lastEventId: start);
+        var events = await hub.EventsBeforeMarkerAsync(stream, Bot2);
+        Assert.Equal(["plain", "v3"], events.Select(e => e.Data));
+
+        var poll = await hub.PollAsync("topic=" + Uri.EscapeDataString(Bots) + "&timeout=0&lastEventID=" + Uri.EscapeDataString(start), hub.SubscriberToken("*"));
+        Assert.Equal(["plain", "v3"], poll.Data.Take(2));
+    }
+
     private static async Task PublishRetainedAsync(TestHub hub, string topic, string data)
     {
         using var response = await hub.PostAsync([new("topic", topic), new("data", data), new("retain", "on")]);

@@ -86,7 +86,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         {
             // One short statement per page: a long replay never pins a read snapshot that would stop WAL checkpoints.
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {SqliteRows.Columns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
+            command.CommandText = $"SELECT {SqliteRows.HistoryColumns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
             var after = command.Parameters.AddWithValue("$after", afterPosition);
             var limit = command.Parameters.AddWithValue("$limit", maxCount);
             var page = new List<StoredUpdate>();
@@ -260,6 +260,9 @@ internal static class SqliteRows
 {
     public const string Columns = "position, id, topics, data, type, retry, private, stored_at, retain";
 
+    /// <summary>The columns of a history row: <see cref="Columns"/> and whether a newer latest value superseded it.</summary>
+    public const string HistoryColumns = Columns + ", superseded";
+
     public static StoredUpdate Read(SqliteDataReader reader)
     {
         var update = new Update
@@ -272,7 +275,10 @@ internal static class SqliteRows
             Private = reader.GetInt64(6) != 0,
             Retain = reader.GetInt64(8) != 0,
         };
-        return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
+        return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)))
+        {
+            Superseded = reader.FieldCount > 9 && reader.GetInt64(9) != 0,
+        };
     }
 
     public static string TopicsJson(Update update) => JsonSerializer.Serialize(update.Topics);

@@ -39,7 +39,7 @@ internal static class SqliteSchema
         if (version < 2)
         {
             using var transaction = connection.BeginTransaction();
-            Execute(connection, "ALTER TABLE updates ADD COLUMN retain INTEGER NOT NULL DEFAULT 0;" + RetainedTable + "UPDATE herald_meta SET value = '2' WHERE key = 'schema_version';", transaction);
+            Execute(connection, "ALTER TABLE updates ADD COLUMN retain INTEGER NOT NULL DEFAULT 0; ALTER TABLE updates ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;" + RetainedTable + "UPDATE herald_meta SET value = '2' WHERE key = 'schema_version';", transaction);
             transaction.Commit();
         }
 
@@ -80,7 +80,8 @@ internal static class SqliteSchema
                 private INTEGER NOT NULL,
                 stored_at INTEGER NOT NULL,
                 size INTEGER NOT NULL,
-                retain INTEGER NOT NULL DEFAULT 0
+                retain INTEGER NOT NULL DEFAULT 0,
+                superseded INTEGER NOT NULL DEFAULT 0
             );
             """ + RetainedTable, transaction);
         transaction.Commit();

@@ -36,6 +36,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private long _head;
     private long _count;
     private long _bytes;
+
+    /// <summary>Bytes the batch being committed freed by superseding rows; applied to <see cref="_bytes"/> once it commits.</summary>
+    private long _pendingBytes;
     private int _cleanupRequested;
 
     private readonly HeraldMetrics? _metrics;
@@ -64,7 +67,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _head = reader.GetInt64(2);
             }
 
-            _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
+            _findById = Prepare($"SELECT {SqliteRows.HistoryColumns} FROM updates WHERE id = $id", "$id");
             _insert = Prepare(
                 "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size, retain) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size, $retain) ON CONFLICT (id) DO NOTHING RETURNING position",
                 "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size", "$retain");
@@ -196,6 +199,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         var inBatch = new Dictionary<string, StoredUpdate>(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
         long addedBytes = 0;
+        _pendingBytes = 0;
         try
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
@@ -212,7 +216,8 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 if (stored is null)
                 {
                     var existing = sameBatch ?? FindExisting(id)!;
-                    var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                    // A superseded version's content is gone: a retry of it is acknowledged, never stored again over a newer value.
+                    var status = existing.Superseded || existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
                     results[i] = new AppendResult(status, id, existing.Position);
                     continue;
                 }
@@ -244,7 +249,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         {
             Volatile.Write(ref _head, appended[^1].Position);
             _count += appended.Count;
-            _bytes += addedBytes;
+            _bytes += addedBytes + _pendingBytes;
 
             // Only committed updates reach the feed, in commit order.
             foreach (var stored in appended)
@@ -299,15 +304,77 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
         if (update.Retain)
         {
+            var previous = _limits.LatestRetainedOnly ? PreviousValues(update.Topics) : null;
             _retain.Parameters["$position"].Value = position;
             foreach (var topic in update.Topics)
             {
                 _retain.Parameters["$topic"].Value = topic;
                 _retain.ExecuteNonQuery();
             }
+
+            foreach (var old in previous ?? [])
+            {
+                _pendingBytes -= SupersedeIfUnreferenced(old);
+            }
         }
 
         return stored;
+    }
+
+    /// <summary>The positions of the current latest values of these topics.</summary>
+    private HashSet<long> PreviousValues(IReadOnlyList<string> topics)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _insert.Transaction;
+        command.CommandText = "SELECT position FROM retained WHERE topic = $topic";
+        var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+        var positions = new HashSet<long>();
+        foreach (var topic in topics)
+        {
+            parameter.Value = topic;
+            if (command.ExecuteScalar() is long position)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
+    }
+
+    /// <summary>
+    /// Empties the history row of a latest value no topic names any more (its position and id stay); returns the bytes
+    /// that freed against the byte limit.
+    /// </summary>
+    private long SupersedeIfUnreferenced(long position)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _insert.Transaction;
+        command.CommandText = """
+            UPDATE updates SET data = '', type = NULL, retry = NULL, superseded = 1, size = $size
+            WHERE position = $position AND superseded = 0 AND NOT EXISTS (SELECT 1 FROM retained WHERE retained.position = $position)
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$position", position);
+        using var sizeOf = _connection.CreateCommand();
+        sizeOf.Transaction = _insert.Transaction;
+        sizeOf.CommandText = "SELECT size, id FROM updates WHERE position = $position";
+        sizeOf.Parameters.AddWithValue("$position", position);
+        long before;
+        string id;
+        using (var reader = sizeOf.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return 0;
+            }
+
+            before = reader.GetInt64(0);
+            id = reader.GetString(1);
+        }
+
+        var after = HistoryLimits.SizeOf(new Update { Id = id, Topics = [] });
+        command.Parameters.AddWithValue("$size", after);
+        return command.ExecuteScalar() is string ? before - after : 0;
     }
 
     /// <summary>Deletes one small batch of the oldest rows beyond the limits; true (and another step requested) if more remain.</summary>
