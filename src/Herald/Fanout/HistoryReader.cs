@@ -107,6 +107,7 @@ internal sealed class HistoryReader
         var newestFirst = byPosition.OrderByDescending(static p => p.Key).ToList();
         var max = _options.MaxRetainedPerSubscription;
         var visible = new List<StoredUpdate>();
+        var taken = new HashSet<long>();
         for (var start = 0; start < newestFirst.Count && visible.Count <= max; start += PageSize)
         {
             var chunk = newestFirst.Skip(start).Take(PageSize).ToList();
@@ -115,7 +116,7 @@ internal sealed class HistoryReader
             {
                 // Counted only when the caller may see it, so a cut never tells that private values exist.
                 if (value.Position <= upTo && byPosition.ContainsKey(value.Position) && _authorizer.CanSee(claims, selectors, value.Update)
-                    && visible.TrueForAll(v => v.Position != value.Position))
+                    && taken.Add(value.Position))
                 {
                     visible.Add(value);
                     if (visible.Count > max)
@@ -127,8 +128,7 @@ internal sealed class HistoryReader
         }
 
         var cut = visible.Count > max;
-        var taken = visible.OrderByDescending(static v => v.Position).Take(max).OrderBy(static v => v.Position).ToList();
-        return new RetainedSnapshot(taken, cut);
+        return new RetainedSnapshot([.. visible.OrderByDescending(static v => v.Position).Take(max).OrderBy(static v => v.Position)], cut);
     }, cancellationToken);
 
     /// <summary>

@@ -166,6 +166,20 @@ public partial class RetainedTopicTests
         Assert.Equal(["plain", "v3"], poll.Data.Take(2));
     }
 
+    [Fact]
+    public async Task Settings_that_cannot_work_are_refused_at_start_naming_them()
+    {
+        var redis = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestHub.StartAsync(o =>
+        {
+            o.Store = "redis://127.0.0.1:1";
+            o.HistoryKeepsLatestRetainedOnly = true;
+        }));
+        Assert.Contains("HistoryKeepsLatestRetainedOnly", redis.Message, StringComparison.Ordinal);
+
+        var limit = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => TestHub.StartAsync(o => o.MaxRetainedPerSubscription = 0));
+        Assert.Contains("MaxRetainedPerSubscription", limit.Message, StringComparison.Ordinal);
+    }
+
     private static async Task PublishRetainedAsync(TestHub hub, string topic, string data)
     {
         using var response = await hub.PostAsync([new("topic", topic), new("data", data), new("retain", "on")]);
