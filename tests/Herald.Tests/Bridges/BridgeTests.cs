@@ -51,6 +51,8 @@ public class BridgeTests
                 Assert.Equal("{\"v\":2}", (await stream.NextAsync()).Data);
             }
 
+            // Counted once the publish returned, which can be after its delivery.
+            await WaitUntilAsync(() => status.Published >= 2);
             Assert.Equal(2, status.Published);
         }
         finally
@@ -137,7 +139,8 @@ public class BridgeTests
 
         upstream.Answer = null;
         Assert.Equal("{\"v\":1}", (await stream.NextAsync()).Data);
-        Assert.Equal(0, status.ConsecutiveErrors);
+        await WaitUntilAsync(() => status.ConsecutiveErrors == 0);
+        Assert.Equal(1, status.Published);
     }
 
     [Fact]

@@ -79,7 +79,22 @@ public sealed class Upstream : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        // Everything counted before a waiter is released, so what it reads next includes this request.
         var count = Interlocked.Increment(ref _requests);
+        var answer = Answer;
+        var body = Body;
+        var etag = $"\"{(uint)body.GetHashCode():x}-{body.Length}\"";
+        var notModified = false;
+        if (answer is null && context.Request.Headers.IfNoneMatch.Count > 0)
+        {
+            Interlocked.Increment(ref _conditional);
+            if (context.Request.Headers.IfNoneMatch == etag)
+            {
+                notModified = true;
+                Interlocked.Increment(ref _notModified);
+            }
+        }
+
         lock (_waiters)
         {
             foreach (var waiter in _waiters.Where(w => w.Count <= count).ToList())
@@ -89,22 +104,14 @@ public sealed class Upstream : IAsyncDisposable
             }
         }
 
-        if (Answer is { } answer)
+        if (answer is not null)
         {
             await answer(context);
             return;
         }
 
-        var body = Body;
-        var etag = $"\"{(uint)body.GetHashCode():x}-{body.Length}\"";
-        if (context.Request.Headers.IfNoneMatch.Count > 0)
+        if (notModified)
         {
-            Interlocked.Increment(ref _conditional);
-        }
-
-        if (context.Request.Headers.IfNoneMatch == etag)
-        {
-            Interlocked.Increment(ref _notModified);
             context.Response.StatusCode = StatusCodes.Status304NotModified;
             return;
         }
