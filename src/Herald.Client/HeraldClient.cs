@@ -86,8 +86,8 @@ public sealed class HeraldClient
                 refusedOnce = false;
                 var opened = Stopwatch.GetTimestamp();
                 var delivered = false;
-                await using var events = SseParser.Create(stream, static (_, bytes) => Encoding.UTF8.GetString(bytes))
-                    .EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+                var parser = SseParser.Create(stream, static (_, bytes) => Encoding.UTF8.GetString(bytes));
+                await using var events = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                 while (true)
                 {
                     SseItem<string> item;
@@ -104,6 +104,10 @@ public sealed class HeraldClient
                     {
                         ended = e;
                         break;
+                    }
+                    finally
+                    {
+                        lastEventId = CursorOf(parser) ?? lastEventId;
                     }
 
                     if (item.ReconnectionInterval is { } retry)
@@ -157,6 +161,20 @@ public sealed class HeraldClient
     }
 
     /// <summary>
+    /// Follows a retained topic's current value, each update's data read by <paramref name="parse"/> (for JSON:
+    /// <c>data =&gt; JsonSerializer.Deserialize&lt;Bundle&gt;(data)!</c>). Dispose the result to stop.
+    /// </summary>
+    public HeraldCurrentValue<T> Follow<T>(string topic, Func<string, T> parse, SubscribeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(parse);
+        return new HeraldCurrentValue<T>(this, topic, parse, options);
+    }
+
+    /// <summary>Follows a retained topic's current value as the text of its latest update.</summary>
+    public HeraldCurrentValue<string> Follow(string topic, SubscribeOptions? options = null) => Follow(topic, static data => data, options);
+
+    /// <summary>
     /// Publishes and returns the update's id. Refusals throw <see cref="HeraldException"/> with the hub's reason;
     /// transient failures are retried only when the update has an id, since only then can a retry not duplicate it.
     /// </summary>
@@ -190,6 +208,11 @@ public sealed class HeraldClient
         if (update.Private)
         {
             fields.Add(new("private", "on"));
+        }
+
+        if (update.Retain)
+        {
+            fields.Add(new("retain", "on"));
         }
 
         if (update.Id is not null)
@@ -279,6 +302,17 @@ public sealed class HeraldClient
     }
 
     /// <summary>The <c>expires</c> of a <c>herald.token-expiring</c> payload; null when it is not the JSON Herald sends.</summary>
+    /// <summary>
+    /// The hub cursor of an <c>id:</c>-only frame (a retained snapshot ends with one), which dispatches no event but is
+    /// the resume point: the parser's last id when it is a hub cursor. Only the hub sends those, and only alone, so an
+    /// id of an update whose frame was cut off (the parser records ids before the frame ends) is never taken.
+    /// </summary>
+    private static string? CursorOf(SseParser<string> parser) =>
+        parser.LastEventId.StartsWith(HubCursorPrefix, StringComparison.Ordinal) ? parser.LastEventId : null;
+
+    /// <summary>Starts every hub cursor; no update id may.</summary>
+    private const string HubCursorPrefix = "herald-cursor:";
+
     private static DateTimeOffset? ExpiryOf(string data)
     {
         try

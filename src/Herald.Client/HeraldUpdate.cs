@@ -17,6 +17,9 @@ public sealed record HeraldPublication
     /// <summary>Private updates reach only subscribers whose token grants one of the topics.</summary>
     public bool Private { get; init; }
 
+    /// <summary>Make it its topics' latest value, sent first to every new subscriber (Herald's <c>retain</c> field).</summary>
+    public bool Retain { get; init; }
+
     /// <summary>Set it to make retries safe: the hub stores an id once (same content → same answer).</summary>
     public string? Id { get; init; }
 

@@ -70,6 +70,11 @@ internal static class RedisEntryCodec
                 json.WriteBoolean("v", true);
             }
 
+            if (update.Retain)
+            {
+                json.WriteBoolean("k", true);
+            }
+
             json.WriteEndObject();
         }
 
@@ -126,6 +131,28 @@ internal static class RedisEntryCodec
         return new StoredUpdate(position, update, DateTimeOffset.FromUnixTimeMilliseconds(storedAt.Value));
     }
 
+    /// <summary>
+    /// A latest value as the append script keeps it in the retained-values hash: <c>{"n": entry id, "t": ms, "i": id,
+    /// "p": content}</c>; <see cref="FormatException"/> when it is not one.
+    /// </summary>
+    public static StoredUpdate DecodeRetained(string value)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(value);
+            var root = document.RootElement;
+            var entryId = root.GetProperty("n").GetString() ?? throw new FormatException("no entry id");
+            var id = root.GetProperty("i").GetString() ?? throw new FormatException("no id");
+            var storedAt = long.Parse(root.GetProperty("t").GetString() ?? "", System.Globalization.CultureInfo.InvariantCulture);
+            var update = DecodeUpdate(entryId, id, root.GetProperty("p").GetString() ?? "");
+            return new StoredUpdate(RedisPositions.FromEntryId(entryId), update, DateTimeOffset.FromUnixTimeMilliseconds(storedAt));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or OverflowException)
+        {
+            throw new FormatException($"a latest value Herald cannot read: {e.Message}", e);
+        }
+    }
+
     private static Update DecodeUpdate(string entryId, string id, string payload)
     {
         try
@@ -151,6 +178,7 @@ internal static class RedisEntryCodec
                 Type = root.TryGetProperty("y", out var type) ? type.GetString() : null,
                 Retry = root.TryGetProperty("r", out var retry) ? retry.GetInt64() : null,
                 Private = root.TryGetProperty("v", out var isPrivate) && isPrivate.GetBoolean(),
+                Retain = root.TryGetProperty("k", out var retain) && retain.GetBoolean(),
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)

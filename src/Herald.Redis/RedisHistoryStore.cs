@@ -34,6 +34,8 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     private readonly RedisKey _stream;
     private readonly RedisKey _ids;
     private readonly RedisKey _meta;
+    private readonly RedisKey _retainedIndex;
+    private readonly RedisKey _retainedValues;
     private readonly RedisChannel _channel;
     private readonly Channel<bool> _nudges = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stop = new();
@@ -54,7 +56,9 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
         _stream = url.Prefix + "stream";
         _ids = url.Prefix + "ids";
         _meta = url.Prefix + "meta";
-        _keys = [_stream, _ids, _meta];
+        _retainedIndex = url.Prefix + "retained";
+        _retainedValues = url.Prefix + "retained-values";
+        _keys = [_stream, _ids, _meta, _retainedIndex, _retainedValues];
         _channel = RedisChannel.Literal(url.Prefix + "appended");
         // Logged for the command connection only: the pub/sub connection fails and recovers alongside it.
         _connection.ConnectionFailed += (_, e) =>
@@ -151,7 +155,8 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     [
         id, RedisEntryCodec.Encode(update), _limits.MaxCount, _limits.MaxBytes, (long)_limits.MaxAge.TotalMilliseconds,
         _channel.ToString(), RedisScripts.TrimBatch, StoreGeneration.New(), HistoryLimits.SizeOf(update), RedisEntryCodec.Version,
-        RedisEntryCodec.TraceParent(update), update.IsSubscriptionEvent ? "1" : "",
+        RedisEntryCodec.TraceParent(update), update.Retain ? "1" : "0", update.IsSubscriptionEvent ? "1" : "",
+        .. update.Retain ? update.Topics.Select(static t => (RedisValue)t) : [],
     ];
 
     public async ValueTask<long?> FindPositionAsync(string id, CancellationToken cancellationToken)
@@ -167,6 +172,58 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
     {
         var (page, _) = await RunAsync(db => ReadPageAsync(db, RedisPositions.ToEntryId(afterPosition), maxCount), "read history").ConfigureAwait(false);
         return page;
+    }
+
+    public async ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken)
+    {
+        return await RunAsync<IReadOnlyList<RetainedTopic>>(async db =>
+        {
+            var listed = new List<RetainedTopic>();
+            if (topics is null)
+            {
+                foreach (var entry in await db.HashGetAllAsync(_retainedIndex).ConfigureAwait(false))
+                {
+                    listed.Add(new RetainedTopic(entry.Name!, RedisPositions.FromEntryId(entry.Value!)));
+                }
+
+                return listed;
+            }
+
+            var names = topics.ToArray();
+            var positions = await db.HashGetAsync(_retainedIndex, [.. names.Select(static t => (RedisValue)t)]).ConfigureAwait(false);
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (!positions[i].IsNull)
+                {
+                    listed.Add(new RetainedTopic(names[i], RedisPositions.FromEntryId(positions[i]!)));
+                }
+            }
+
+            return listed;
+        }, "list the latest values").ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        if (topics.Count == 0)
+        {
+            return [];
+        }
+
+        return await RunAsync<IReadOnlyList<StoredUpdate>>(async db =>
+        {
+            var raw = await db.HashGetAsync(_retainedValues, [.. topics.Select(static t => (RedisValue)t)]).ConfigureAwait(false);
+            var values = new List<StoredUpdate>(raw.Length);
+            foreach (var value in raw)
+            {
+                if (!value.IsNull)
+                {
+                    values.Add(RedisEntryCodec.DecodeRetained(value!));
+                }
+            }
+
+            return values;
+        }, "read the latest values").ConfigureAwait(false);
     }
 
     public async ValueTask<long> GetHeadAsync(CancellationToken cancellationToken)
@@ -262,6 +319,22 @@ public sealed partial class RedisHistoryStore : IHistoryStore, IHealthCheckable,
                 await WaitForNudgeAsync(_options.SafetyPollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Takes the lease <paramref name="name"/> (under this store's prefix) for <paramref name="holder"/>, or renews it when the holder has it.</summary>
+    internal async Task<bool> TryHoldLeaseAsync(string name, string holder, TimeSpan duration)
+    {
+        RedisKey[] keys = [_url.Prefix + name];
+        RedisValue[] args = [holder, (long)Math.Ceiling(duration.TotalMilliseconds)];
+        return (int)await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.HoldLease, keys, args), "take a bridge lease").ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Deletes the lease when <paramref name="holder"/> has it.</summary>
+    internal async Task ReleaseLeaseAsync(string name, string holder)
+    {
+        RedisKey[] keys = [_url.Prefix + name];
+        RedisValue[] args = [holder];
+        await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.ReleaseLease, keys, args), "release a bridge lease").ConfigureAwait(false);
     }
 
     /// <summary>Applies retention now (one batch) instead of at the next timer tick; returns how many entries went.</summary>

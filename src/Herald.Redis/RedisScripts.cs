@@ -4,7 +4,8 @@ namespace Herald.Redis;
 /// The Lua scripts: Redis runs each atomically, so the id check, the append, the index entry, retention and the
 /// notification happen as one step that no other node can interleave with.
 /// KEYS: 1 the stream, 2 the id index (hash id → entry id), 3 the meta hash (<c>last</c> position, <c>bytes</c> retained,
-/// <c>generation</c>). Entry fields: see <see cref="RedisEntryCodec"/>.
+/// <c>generation</c>), 4 the retained index (hash topic → entry id of its latest value), 5 the retained values (hash topic →
+/// <c>{"n": entry id, "t": ms, "i": id, "p": content}</c>, see <see cref="RedisEntryCodec.DecodeRetained"/>). Entry fields: see <see cref="RedisEntryCodec"/>.
 /// </summary>
 internal static class RedisScripts
 {
@@ -46,7 +47,7 @@ internal static class RedisScripts
           local okB, y = pcall(cjson.decode, b)
           if not okA or not okB or type(x) ~= 'table' or type(y) ~= 'table' then return false end
           local function opt(value) if value == cjson.null then return nil end return value end
-          if opt(x.d) ~= opt(y.d) or opt(x.y) ~= opt(y.y) or opt(x.r) ~= opt(y.r) or (opt(x.v) == true) ~= (opt(y.v) == true) then
+          if opt(x.d) ~= opt(y.d) or opt(x.y) ~= opt(y.y) or opt(x.r) ~= opt(y.r) or (opt(x.v) == true) ~= (opt(y.v) == true) or (opt(x.k) == true) ~= (opt(y.k) == true) then
             return false
           end
           if type(x.t) ~= 'table' or type(y.t) ~= 'table' or #x.t ~= #y.t then return false end
@@ -93,8 +94,9 @@ internal static class RedisScripts
     /// ARGV: 1 id, 2 content (the entry's p), 3 max count, 4 max bytes, 5 max age ms, 6 notification channel, 7 trim batch,
     /// 8 a new generation name, kept only when the meta hash has none (a new or emptied Redis), 9 the update's size
     /// (<see cref="Herald.Storage.HistoryLimits.SizeOf"/>), 10 the entry format version, 11 the publish span's W3C
-    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by), 12 '1' for a hub subscription event
-    /// (field <c>h</c>: not counted against the max count).
+    /// traceparent or '' (field <c>c</c>, outside the content a retry is compared by), 12 '1' when the update is retained,
+    /// 13 '1' for a hub subscription event (field <c>h</c>: not counted against the max count), then 14… the retained
+    /// update's topics, each of which it becomes the latest value of (outside the stream: retention never trims them).
     /// Returns {status, entry id, skipped}: status 0 appended, 1 duplicate (same content), 2 conflict (other content);
     /// skipped is the position the counter had when an entry Herald did not write already sat there or above, else 0.
     /// The entry id is <c>POSITION-0</c> from the <c>last</c> counter, not XADD *: positions stay dense (see
@@ -111,23 +113,23 @@ internal static class RedisScripts
     /// listed (another node swept it first) appends nothing and returns {3, ''}: each close is announced once.
     /// </summary>
     public const string AppendPresence = Common + """
-        if ARGV[13] == 'remove' then
-          if redis.call('HDEL', KEYS[4], ARGV[14]) == 0 then return {3, ''} end
-          if redis.call('HLEN', KEYS[4]) == 0 then redis.call('SREM', KEYS[5], ARGV[16]) end
+        if ARGV[14] == 'remove' then
+          if redis.call('HDEL', KEYS[6], ARGV[15]) == 0 then return {3, ''} end
+          if redis.call('HLEN', KEYS[6]) == 0 then redis.call('SREM', KEYS[7], ARGV[17]) end
         else
-          redis.call('HSET', KEYS[4], ARGV[14], ARGV[15])
-          redis.call('SADD', KEYS[5], ARGV[16])
+          redis.call('HSET', KEYS[6], ARGV[15], ARGV[16])
+          redis.call('SADD', KEYS[7], ARGV[17])
         end
 
         """ + AppendBody;
 
     /// <summary>
-    /// The cluster's open subscriptions at one position. KEYS: 3 the meta hash, 5 the set of nodes; ARGV: 1 the prefix
+    /// The cluster's open subscriptions at one position. KEYS: 3 the meta hash, 7 the set of nodes; ARGV: 1 the prefix
     /// of node hashes. Returns {last position, {data…}}: one atomic answer, so the list is exactly the changes up to it.
     /// </summary>
     public const string PresenceSnapshot = """
         local out = {}
-        for _, node in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+        for _, node in ipairs(redis.call('SMEMBERS', KEYS[7])) do
           local all = redis.call('HGETALL', ARGV[1] .. node)
           for i = 2, #all, 2 do table.insert(out, all[i]) end
         end
@@ -138,7 +140,7 @@ internal static class RedisScripts
         local id, payload = ARGV[1], ARGV[2]
         -- A hub subscription event (h): not counted against the max count (the meta hash's exempt field counts them),
         -- so a reconnect storm never evicts the application's updates.
-        local exempt = ARGV[12] == '1'
+        local exempt = ARGV[13] == '1'
         local existing = redis.call('HGET', KEYS[2], id)
         if existing then
           local found = redis.call('XRANGE', KEYS[1], existing, existing)
@@ -184,6 +186,13 @@ internal static class RedisScripts
         redis.call('HSET', KEYS[2], id, entry)
         redis.call('HINCRBY', KEYS[3], 'bytes', bytes)
         if exempt then redis.call('HINCRBY', KEYS[3], 'exempt', 1) end
+        if ARGV[12] == '1' then
+          local value = cjson.encode({n = entry, t = stamp, i = id, p = payload})
+          for i = 14, #ARGV do
+            redis.call('HSET', KEYS[4], ARGV[i], entry)
+            redis.call('HSET', KEYS[5], ARGV[i], value)
+          end
+        end
         trim(now, tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7]))
         redis.call('PUBLISH', ARGV[6], entry)
         return {0, entry, skipped}
@@ -220,5 +229,24 @@ internal static class RedisScripts
     /// <summary>ARGV: 1 max count, 2 max bytes, 3 max age ms, 4 batch. Returns how many entries it removed.</summary>
     public const string Trim = Common + """
         return trim(now_ms(), tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]))
+        """;
+
+    /// <summary>
+    /// A lease (KEYS[1]; ARGV: 1 holder, 2 milliseconds): <c>SET NX PX</c>, or a renewal when the holder already has
+    /// it. Returns 1 when the holder has the lease now, 0 when another does.
+    /// </summary>
+    public const string HoldLease = """
+        if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          return 1
+        end
+        return 0
+        """;
+
+    /// <summary>Deletes the lease KEYS[1] when ARGV[1] holds it; returns 1 when it did.</summary>
+    public const string ReleaseLease = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
         """;
 }

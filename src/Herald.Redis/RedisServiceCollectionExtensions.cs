@@ -41,6 +41,11 @@ public static class RedisServiceCollectionExtensions
                 sp.GetRequiredService<ILogger<RedisHistoryStore>>(),
                 sp.GetService<HeraldMetrics>());
         });
+        // Bridged topics are polled by one node at a time, whichever holds the topic's lease in Redis.
+        services.AddSingleton<Herald.Bridges.IBridgeLease>(static sp => sp.GetRequiredService<IHistoryStore>() is RedisHistoryStore redis
+            ? new RedisBridgeLease(redis)
+            : new Herald.Bridges.LocalBridgeLease());
+
         // The cluster's subscriptions live beside the history (replacing the single node's, in either order of registration).
         services.AddSingleton<Herald.Subscriptions.ISubscriptionLedger>(static sp => new RedisSubscriptionLedger(
             (RedisHistoryStore)sp.GetRequiredService<IHistoryStore>(),

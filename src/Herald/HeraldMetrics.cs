@@ -31,6 +31,7 @@ public sealed class HeraldMetrics
     private readonly Counter<long> _verifications;
     private readonly Counter<long> _cacheHits;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _bridgeRequests;
     private readonly Histogram<double> _publishDuration;
     private readonly Histogram<double> _dispatchLag;
     private readonly Histogram<double> _deliveryDuration;
@@ -51,6 +52,7 @@ public sealed class HeraldMetrics
         _verifications = meter.CreateCounter<long>("herald.auth.signature_verifications", "{verification}", "JWT signatures verified (cache misses).");
         _cacheHits = meter.CreateCounter<long>("herald.auth.token_cache_hits", "{token}", "Tokens answered from the validated-token cache.");
         _refused = meter.CreateCounter<long>("herald.subscriptions.refused", "{subscription}", "Streams and polls refused with 503, by the limit that refused them.");
+        _bridgeRequests = meter.CreateCounter<long>("herald.bridge.requests", "{request}", "Requests bridges made upstream, by bridged topic and outcome: published (the body changed), unchanged (304 or the same body), error.");
         _publishDuration = meter.CreateHistogram("herald.publish.duration", "s", "From the publish request to the update stored.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _dispatchLag = meter.CreateHistogram("herald.dispatch.lag", "s", "From an update stored to it queued on every matching subscriber of this node.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _deliveryDuration = meter.CreateHistogram("herald.delivery.duration", "s", $"From an update queued on a stream to it flushed to the socket; one delivery in {DeliverySampleRate}.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -90,6 +92,10 @@ public sealed class HeraldMetrics
     internal void SignatureVerified() => _verifications.Add(1);
 
     internal void TokenCacheHit() => _cacheHits.Add(1);
+
+    /// <summary>One upstream request of the bridge of <paramref name="topic"/> (configured, so a bounded set of values).</summary>
+    internal void BridgeRequest(string topic, string outcome) =>
+        _bridgeRequests.Add(1, new KeyValuePair<string, object?>("bridge", topic), new KeyValuePair<string, object?>("outcome", outcome));
 
     internal void Refused(string limit) => _refused.Add(1, new KeyValuePair<string, object?>("limit", limit));
 

@@ -210,6 +210,28 @@ public sealed class HeraldOptions
     /// <summary>On shutdown every stream gets a <c>retry:</c> drawn from [1 s, this], so clients don't all reconnect at once.</summary>
     public TimeSpan ShutdownReconnectSpread { get; set; } = DefaultShutdownReconnectSpread;
 
+    /// <summary>
+    /// Topic selectors (exact topics or URI templates) whose updates are retained without the publisher asking: each
+    /// becomes the latest value of its topics, sent first to a subscriber that connects without a cursor.
+    /// </summary>
+    public string[] RetainedTopics { get; set; } = [];
+
+    /// <summary>Most latest values one subscription starts with (the newest, in store order); more are cut, and the answer says so.</summary>
+    public int MaxRetainedPerSubscription { get; set; } = DefaultMaxRetainedPerSubscription;
+
+    /// <summary>1,000 latest values: a page's worth of documents; a template matching more asks for too much at once.</summary>
+    public const int DefaultMaxRetainedPerSubscription = 1000;
+
+    /// <summary>
+    /// History keeps only the latest version of each retained topic: a retained update that a newer one of all its
+    /// topics superseded is emptied in history (its position stays; replay passes over it), so a large bundle published
+    /// every few seconds does not spend <see cref="HistoryMaxBytes"/>. Memory and SQLite stores.
+    /// </summary>
+    public bool HistoryKeepsLatestRetainedOnly { get; set; }
+
+    /// <summary>Upstream URLs the hub polls while someone is subscribed, publishing each changed body as a retained update (see docs/retained.md).</summary>
+    public List<Herald.Bridges.HeraldBridge> Bridges { get; set; } = [];
+
     /// <summary>The keys verifying one role's tokens: the role's own keys if it has any, else the shared ones.</summary>
     internal IEnumerable<HeraldKey> KeysFor(bool publisher)
     {

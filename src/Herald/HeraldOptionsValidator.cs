@@ -68,6 +68,17 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("SubscriptionsLease must be at least 1s: each node renews it three times per period");
         }
 
+        if (options.MaxRetainedPerSubscription <= 0)
+        {
+            failures.Add("MaxRetainedPerSubscription must be positive");
+        }
+
+        Bridges.BridgeValidation.Check(options, failures);
+        if (options.HistoryKeepsLatestRetainedOnly && options.Store.StartsWith("redis", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add("HistoryKeepsLatestRetainedOnly is not supported by the Redis store (stream entries cannot be emptied in place)");
+        }
+
         if (options.Heartbeat < TimeSpan.Zero)
         {
             failures.Add("Heartbeat must be zero (off) or positive");

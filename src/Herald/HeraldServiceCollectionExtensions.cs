@@ -66,6 +66,10 @@ public static class HeraldServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Herald.Subscriptions.SubscriptionRegistry>());
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<GracefulShutdown>();
+        services.TryAddSingleton<Herald.Bridges.ITopicInterest, Herald.Bridges.LocalTopicInterest>();
+        services.TryAddSingleton<Herald.Bridges.IBridgeLease, Herald.Bridges.LocalBridgeLease>();
+        services.TryAddSingleton<Herald.Bridges.BridgeService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Herald.Bridges.BridgeService>());
         // Tagged "ready": a host maps it on its readiness endpoint, never on liveness (a Redis outage is not a reason to restart).
         services.AddHealthChecks().AddCheck<HistoryStoreHealthCheck>(HistoryStoreHealthCheck.Name, tags: [HistoryStoreHealthCheck.ReadyTag]);
         return services;

@@ -83,6 +83,53 @@ public sealed class HeraldClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Follow_holds_the_current_value_and_resumes_from_the_snapshot_cursor_after_a_restart_without_a_gap()
+    {
+        var port = FreePort();
+        var store = "sqlite:" + Path.Combine(_directory.Path, "retained.db");
+
+        // One update of history: the latest value's own id is soon gone from it, so only the snapshot's cursor resumes without a gap.
+        string[] serve = ["--listen", $"127.0.0.1:{port}", "--jwt-key", HeraldProcess.Key, "--store", store, "--history-max-count", "1"];
+        var hub = await ServeAsync(serve, fixedAddress: true);
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "{\"v\":1}", Retain = true }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "{\"v\":2}", Retain = true }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/other"], Data = "evicts v2 from history" }, _timeout.Token);
+
+        var gaps = 0;
+        var reconnecting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]), backoffBase: TimeSpan.FromMilliseconds(100));
+        var values = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        await using var current = subscriber.Follow(Topic, data => JsonDocument.Parse(data).RootElement.GetProperty("v").GetInt32(), new SubscribeOptions
+        {
+            OnGap = _ => Interlocked.Increment(ref gaps),
+            OnReconnecting = (_, _) => reconnecting.TrySetResult(),
+        });
+        current.Changed += value => values.Writer.TryWrite(value);
+        Assert.Equal(2, await current.FirstValueAsync(_timeout.Token));
+        Assert.Equal(2, current.Value);
+
+        _processes[^1].Terminate();
+        await _processes[^1].WaitForExitAsync();
+        await reconnecting.Task.WaitAsync(_timeout.Token);
+        await ServeAsync(serve, fixedAddress: true);
+        await publisher.PublishAsync(new HeraldPublication { Topics = [Topic], Data = "{\"v\":3}", Retain = true }, _timeout.Token);
+
+        // The handler may have been attached after the first value: it sees 2 at most once, then 3.
+        var seen = new List<int>();
+        while (seen.LastOrDefault() != 3)
+        {
+            seen.Add(await values.Reader.ReadAsync(_timeout.Token));
+        }
+
+        Assert.True(seen.SequenceEqual([3]) || seen.SequenceEqual([2, 3]), string.Join(",", seen));
+        Assert.Equal(3, current.Value);
+
+        // Resumed from the snapshot's cursor: v2's own id was gone from history, and resuming from it would be a gap.
+        Assert.Equal(0, gaps);
+    }
+
+    [Fact]
     public async Task A_stream_that_goes_silent_is_abandoned_after_three_heartbeats_and_resumed_from_the_last_id()
     {
         var resumedFromTheLastId = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

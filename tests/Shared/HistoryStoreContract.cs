@@ -83,7 +83,7 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         var store = await OpenAsync(Roomy);
         var update = new Update
         {
-            Id = "full", Topics = ["https://example.com/a", "b/{c}"], Data = "line 1\nline 2 — ünïcode <&> \"quoted\"", Type = "ping", Retry = 1500, Private = true,
+            Id = "full", Topics = ["https://example.com/a", "b/{c}"], Data = "line 1\nline 2 — ünïcode <&> \"quoted\"", Type = "ping", Retry = 1500, Private = true, Retain = true,
         };
         await store.AppendAsync(update, default);
         await store.AppendAsync(new Update { Id = "bare", Topics = ["t"] }, default);
@@ -91,9 +91,9 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         var read = await store.ReadAfterAsync(0, 10, default);
         var full = read[0].Update;
         Assert.Equal(update.Topics, full.Topics);
-        Assert.Equal((update.Id, update.Data, update.Type, update.Retry, update.Private), (full.Id, full.Data, full.Type, full.Retry, full.Private));
+        Assert.Equal((update.Id, update.Data, update.Type, update.Retry, update.Private, true), (full.Id, full.Data, full.Type, full.Retry, full.Private, full.Retain));
         var bare = read[1].Update;
-        Assert.Equal(("bare", "", null, null, false), (bare.Id, bare.Data, bare.Type, bare.Retry, bare.Private));
+        Assert.Equal(("bare", "", null, null, false, false), (bare.Id, bare.Data, bare.Type, bare.Retry, bare.Private, bare.Retain));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         Update[] others =
         [
             Copy(original, data: "other"), Copy(original, type: "y"), Copy(original, retry: 11), Copy(original, isPrivate: false),
-            Copy(original, topics: ["alt", "t"]), Copy(original, topics: ["t"]),
+            Copy(original, topics: ["alt", "t"]), Copy(original, topics: ["t"]), Copy(original, retain: true),
         ];
         foreach (var other in others)
         {
@@ -297,6 +297,66 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         Assert.Equal(next, await replaced.GetGenerationAsync(default));
     }
 
+    [Fact]
+    public async Task A_retained_update_is_the_latest_value_of_each_of_its_topics_and_outlives_retention()
+    {
+        var store = await OpenAsync(Roomy with { MaxCount = 2 });
+        Assert.Empty(await store.ListRetainedAsync(null, default));
+        await store.AppendAsync(Retained("r1", ["a", "b"], "first"), default);
+        await store.AppendAsync(Update("plain"), default);
+        await store.AppendAsync(Retained("r2", ["a"], "second ünïcode\nline"), default);
+        for (var i = 0; i < 5; i++)
+        {
+            await store.AppendAsync(Update($"filler-{i}"), default);
+        }
+
+        await ApplyRetentionAsync(store);
+
+        // History kept only the newest two; the latest values stay: a → r2 (3), b → r1 (1, still its latest).
+        Assert.Equal(2, (await store.ReadAfterAsync(0, 10, default)).Count);
+        Assert.Equal(
+            [new RetainedTopic("a", 3), new RetainedTopic("b", 1)],
+            (await store.ListRetainedAsync(null, default)).OrderBy(r => r.Topic, StringComparer.Ordinal));
+        Assert.Equal([new RetainedTopic("b", 1)], await store.ListRetainedAsync(["b", "t", "missing"], default));
+
+        var values = await store.ReadRetainedAsync(["b", "missing", "a"], default);
+        Assert.Equal([("r1", 1L, "first"), ("r2", 3L, "second ünïcode\nline")], values.Select(v => (v.Update.Id!, v.Position, v.Update.Data)));
+        Assert.Equal(["a", "b"], values[0].Update.Topics);
+        Assert.All(values, v => Assert.True(v.Update.Retain));
+
+        // Retried with the same content: a duplicate, the value unchanged; a retain flag that differs is other content.
+        Assert.Equal(9, (await store.AppendAsync(Retained("r3", ["a"], "third"), default)).Position);
+        Assert.Equal(AppendStatus.Duplicate, (await store.AppendAsync(Retained("r3", ["a"], "third"), default)).Status);
+        Assert.Equal(AppendStatus.Conflict, (await store.AppendAsync(Copy(Retained("r3", ["a"], "third"), retain: false), default)).Status);
+        Assert.Equal([new RetainedTopic("a", 9)], await store.ListRetainedAsync(["a"], default));
+    }
+
+    [Fact]
+    public async Task Latest_values_are_kept_across_restarts_by_durable_stores_and_lost_with_a_replaced_history()
+    {
+        var store = await OpenAsync(Roomy);
+        await store.AppendAsync(Retained("r1", ["a"], "value", isPrivate: true), default);
+
+        var restarted = await RestartAsync(store, Roomy);
+
+        var kept = await restarted.ReadRetainedAsync(["a"], default);
+        if (KeepsHistoryAcrossRestarts)
+        {
+            Assert.Equal([("r1", 1L, "value", true)], kept.Select(v => (v.Update.Id!, v.Position, v.Update.Data, v.Update.Private)));
+        }
+        else
+        {
+            Assert.Empty(kept);
+        }
+
+        var replaced = await ReplaceHistoryAsync(restarted, Roomy);
+        Assert.Empty(await replaced.ListRetainedAsync(null, default));
+        Assert.Empty(await replaced.ReadRetainedAsync(["a"], default));
+    }
+
+    protected static Update Retained(string id, string[] topics, string data, bool isPrivate = false) =>
+        new() { Id = id, Topics = topics, Data = data, Retain = true, Private = isPrivate };
+
     protected static Update Update(string id, string data = "d") => new() { Id = id, Topics = ["t"], Data = data };
 
     /// <summary>Reads the feed on another task until <paramref name="count"/> updates came.</summary>
@@ -316,8 +376,9 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         return seen;
     });
 
-    private static Update Copy(Update u, string? data = null, string? type = null, long? retry = null, bool? isPrivate = null, string[]? topics = null) => new()
+    private static Update Copy(Update u, string? data = null, string? type = null, long? retry = null, bool? isPrivate = null, string[]? topics = null, bool? retain = null) => new()
     {
         Id = u.Id, Topics = topics ?? [.. u.Topics], Data = data ?? u.Data, Type = type ?? u.Type, Retry = retry ?? u.Retry, Private = isPrivate ?? u.Private,
+        Retain = retain ?? u.Retain,
     };
 }

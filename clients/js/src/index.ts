@@ -3,6 +3,7 @@ import type { SubscribeOptions } from './types.js';
 
 export { Subscription } from './subscription.js';
 export { Backoff } from './backoff.js';
+export { CurrentValue, currentValue, type CurrentValueOptions } from './current.js';
 export { HeraldClientError } from './errors.js';
 export { systemClock, type Clock } from './clock.js';
 export { createSseDecoder, type SseCallbacks, type SseDecoder } from './sse.js';

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { HeraldClientError } from './errors.js';
+import { CurrentValue, type CurrentValueOptions } from './current.js';
 import { Subscription } from './subscription.js';
 import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
 
@@ -58,4 +59,56 @@ export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldR
   }, [key]);
 
   return { lastUpdate, status, error };
+}
+
+export interface UseCurrentValueResult<T> {
+  /** The latest value of the topic; undefined until the first one arrived. */
+  value: T | undefined;
+  status: HeraldStatus;
+  error: HeraldClientError | undefined;
+}
+
+/**
+ * The current value of a retained topic while the component is mounted: the hub's latest value at once, then every
+ * change (see `CurrentValue`). Resubscribes when the hub URL, topic, transport or a string token change.
+ */
+export function useCurrentValue<T = unknown>(hubUrl: string, topic: string, options: CurrentValueOptions<T> = {}): UseCurrentValueResult<T> {
+  const [value, setValue] = useState<T | undefined>(undefined);
+  const [status, setStatus] = useState<HeraldStatus>('connecting');
+  const [error, setError] = useState<HeraldClientError | undefined>(undefined);
+  const latest = useRef(options);
+  latest.current = options;
+
+  const key = JSON.stringify([
+    hubUrl,
+    topic,
+    options.transport ?? 'auto',
+    typeof options.token === 'function' ? 'function' : options.token ?? null,
+  ]);
+
+  useEffect(() => {
+    const current = latest.current;
+    const token = current.token;
+    const follower = new CurrentValue<T>(hubUrl, topic, {
+      ...current,
+      token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
+      onChange: (next, update) => {
+        setValue(() => next);
+        latest.current.onChange?.(next, update);
+      },
+      onStatus: (next) => {
+        setStatus(next);
+        latest.current.onStatus?.(next);
+      },
+      onGap: () => latest.current.onGap?.(),
+      onError: (next) => {
+        setError(next);
+        latest.current.onError?.(next);
+      },
+    });
+    return () => follower.close();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` captures every option that needs a new subscription.
+  }, [key]);
+
+  return { value, status, error };
 }

@@ -4,7 +4,15 @@ export interface SseCallbacks {
   onEvent(event: EventSourceMessage): void;
   onRetry?(ms: number): void;
   onComment?(comment: string): void;
+  /**
+   * A frame with an `id:` and no `data:`: it dispatches no event, yet sets the resume point (the hub ends a
+   * retained snapshot with one). eventsource-parser drops such ids, so the decoder watches the lines itself.
+   */
+  onId?(id: string): void;
 }
+
+/** Longest line start kept while looking for `id:` fields; ids are short, data lines may be megabytes. */
+const MAX_ID_LINE = 4096;
 
 export interface SseDecoder {
   /** Feeds raw bytes as they arrive; a character or line ending split across chunks is fine. */
@@ -27,6 +35,46 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
     onComment: (comment) => callbacks.onComment?.(comment),
   });
   let afterCr = false;
+  // The current line's beginning (only while it can still be an id line), and the frame's id and data seen so far.
+  let line = '';
+  let lineDropped = false;
+  let frameId: string | undefined;
+  let frameHasData = false;
+  const endLine = (text: string): void => {
+    if (text === '') {
+      if (frameId !== undefined && !frameHasData) {
+        callbacks.onId?.(frameId);
+      }
+      frameId = undefined;
+      frameHasData = false;
+      return;
+    }
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    if (field === 'data') {
+      frameHasData = true;
+    } else if (field === 'id' && !lineDropped) {
+      const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
+      if (!value.includes('\0')) {
+        frameId = value;
+      }
+    }
+  };
+  const watch = (text: string): void => {
+    let start = 0;
+    for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', start)) {
+      endLine(line + text.slice(start, lf));
+      line = '';
+      lineDropped = false;
+      start = lf + 1;
+    }
+    if (start < text.length) {
+      // A long line keeps only its start: enough to know its field, which is all a data line needs.
+      const room = MAX_ID_LINE - line.length;
+      line += text.slice(start, start + Math.max(0, room));
+      lineDropped ||= text.length - start > room;
+    }
+  };
   const feed = (text: string) => {
     if (text.length === 0) {
       return;
@@ -34,7 +82,9 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
     const lines = afterCr && text.startsWith('\n') ? text.slice(1) : text;
     afterCr = text.endsWith('\r');
     if (lines.length > 0) {
-      parser.feed(lines.replace(/\r\n?/g, '\n'));
+      const normalized = lines.replace(/\r\n?/g, '\n');
+      parser.feed(normalized);
+      watch(normalized);
     }
   };
   return {
@@ -45,6 +95,10 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       feed(decoder.decode());
       parser.reset();
       afterCr = false;
+      line = '';
+      lineDropped = false;
+      frameId = undefined;
+      frameHasData = false;
     },
   };
 }

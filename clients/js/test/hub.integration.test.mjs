@@ -155,3 +155,42 @@ for (const transport of ['fetch', 'poll']) {
     assert.match(last.message, /expired/);
   });
 }
+
+for (const { transport, auth } of transports) {
+  test(`${transport}: currentValue gets a retained topic's latest value at once, every change after, and resumes after the snapshot`, async (t) => {
+    const { currentValue } = await import('../dist/index.js');
+    const port = await freePort();
+    const dir = tempDir(t);
+    const args = ['--store', `sqlite:${join(dir, 'history.db')}`, '--anonymous', '--heartbeat', '2s'];
+    let hub = await Hub.start(t, { port, cwd: dir, args });
+    await hub.publish('bundle', '{"v":1}', { retain: true });
+    await hub.publish('bundle', '{"v":2}', { retain: true });
+    const wait = waitable();
+    const values = [];
+    const current = currentValue(hub.url, 'bundle', { transport, random: () => Math.random() * 0.2, EventSource, heartbeatMs: 2000, onChange: (v) => { values.push(v); wait.notify(); }, onStatus: () => wait.notify(), ...auth() });
+    t.after(() => current.close());
+    await wait.until(() => values.length >= 1, 'the current value');
+    assert.deepEqual(values, [{ v: 2 }]);
+    assert.deepEqual(current.value, { v: 2 });
+    if (transport !== 'eventsource') {
+      // The snapshot's id-only frame (a poll answer's cursor) is the resume point; EventSource cannot see it.
+      await wait.until(() => /^herald-cursor:/.test(current.lastEventId ?? ''), 'the snapshot cursor');
+    }
+
+    await hub.publish('bundle', '{"v":3}', { retain: true });
+    await wait.until(() => values.length >= 2, 'the change');
+    assert.deepEqual(current.value, { v: 3 });
+
+    if (transport !== 'eventsource') {
+      // Restarted with a change published while the client was away: it arrives once, nothing repeats.
+      await hub.stop();
+      await wait.until(() => current.status === 'reconnecting', 'the client to notice the restart');
+      hub = await Hub.start(t, { port, cwd: dir, args });
+      await hub.publish('bundle', '{"v":4}', { retain: true });
+      await wait.until(() => values.length >= 3, 'the change made while away');
+      await hub.publish('bundle', '{"v":5}', { retain: true });
+      await wait.until(() => values.length >= 4, 'the next change');
+      assert.deepEqual(values, [{ v: 2 }, { v: 3 }, { v: 4 }, { v: 5 }]);
+    }
+  });
+}

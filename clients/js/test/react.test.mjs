@@ -50,3 +50,35 @@ test('useHerald reports status and updates, resubscribes on a topic change and c
   });
   assert.ok(fetch.calls[1].signal.aborted, 'unmount did not close the subscription');
 });
+
+test('useCurrentValue holds the latest parsed value of a topic and follows its changes', async () => {
+  const { useCurrentValue } = await import('../dist/react.js');
+  function Current({ onRender, fetch }) {
+    onRender(useCurrentValue('http://hub.test/.well-known/mercure', 'bundle', { transport: 'fetch', fetch }));
+    return null;
+  }
+  const fetch = scriptedFetch((call) => sseStream(call).response);
+  const renders = [];
+  let renderer;
+  await act(async () => {
+    renderer = TestRenderer.create(createElement(Current, { fetch, onRender: (r) => renders.push(r) }));
+    await settle();
+  });
+  assert.equal(renders.at(-1).value, undefined);
+  assert.deepEqual(fetch.calls[0].url.searchParams.getAll('topic'), ['bundle']);
+  await act(async () => {
+    fetch.calls[0].stream.push(frame({ id: '1', data: '{"bots":3}' }) + 'id: herald-cursor:g.1\n\n');
+    await settle();
+  });
+  assert.deepEqual(renders.at(-1).value, { bots: 3 });
+  await act(async () => {
+    fetch.calls[0].stream.push(frame({ id: '2', data: '{"bots":4}' }));
+    await settle();
+  });
+  assert.deepEqual(renders.at(-1).value, { bots: 4 });
+  await act(async () => {
+    renderer.unmount();
+    await settle();
+  });
+  assert.ok(fetch.calls[0].signal.aborted);
+});

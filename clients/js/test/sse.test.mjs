@@ -82,3 +82,17 @@ test('an event cut off by the end of the stream is dropped', () => {
   const { events } = decode(['data: complete\n\n', 'data: incomplete\n']);
   assert.deepEqual(events.map((e) => e.data), ['complete']);
 });
+
+test('a frame with an id and no data is reported as an id alone, not as an event', () => {
+  const ids = [];
+  const events = [];
+  const decoder = createSseDecoder({ onEvent: (e) => events.push(e.data), onId: (id) => ids.push(id) });
+  const encoder = new TextEncoder();
+  // Split inside the id, after a long data line (kept only by its start), with a comment between.
+  for (const chunk of ['id: 1\ndata: ', 'x'.repeat(10_000), '\n\n: note\n\nid: herald-cur', 'sor:g.7\n', '\nid:bare\r\n\r\nid\n\n']) {
+    decoder.push(encoder.encode(chunk));
+  }
+  decoder.end();
+  assert.deepEqual(events.map((d) => d.length), [10_000]);
+  assert.deepEqual(ids, ['herald-cursor:g.7', 'bare', '']);
+});

@@ -319,3 +319,17 @@ test('job topics encode the id as one path segment like Uri.EscapeDataString', (
   assert.equal(jobTopic("a/b?c#d!'()*~._-é"), "jobs/a%2Fb%3Fc%23d%21%27%28%29%2A~._-%C3%A9");
   assert.equal(jobTopic('x', 'https://example.com/jobs/'), 'https://example.com/jobs/x');
 });
+
+test('an id-only frame (the end of a retained snapshot) is the resume point of the next connection', async (t) => {
+  const fetch = scriptedFetch((call) => sseStream(call).response);
+  const { clock, sub, seen } = harness(fetch);
+  t.after(() => sub.close());
+  await settle();
+  fetch.calls[0].stream.push(frame({ id: 'v1', data: 'value' }) + 'id: herald-cursor:g.5\n\n');
+  await settle();
+  assert.deepEqual(seen.updates.map((u) => u.data), ['value']);
+  assert.equal(sub.lastEventId, 'herald-cursor:g.5');
+  fetch.calls[0].stream.close();
+  await clock.advance(500);
+  assert.equal(fetch.calls[1].headers.get('Last-Event-ID'), 'herald-cursor:g.5');
+});

@@ -49,6 +49,29 @@ internal static class ServeCommand
     private static readonly Option<bool> Compression = new("--compression") { Description = "gzip streams for subscribers that send Accept-Encoding: gzip; each update is compressed once for all [default: off]" };
     private static readonly Option<bool> Metrics = new("--metrics") { Description = "serve Prometheus metrics at /metrics on a listener of their own (--metrics-listen) [default: off]" };
     private static readonly Option<string?> MetricsListen = new("--metrics-listen") { Description = $"host:port of the metrics listener [default: {ServeSettings.DefaultMetricsListen}]" };
+    private static readonly Option<HeraldBridgeFlag[]> Bridge = new("--bridge")
+    {
+        Description = "poll an upstream while someone is subscribed to its topic, publishing each changed body as the topic's retained update: TOPIC=URL[@INTERVAL] (repeatable; interval like 5s, default 5s; headers and more in the Bridges section of herald.json)",
+        CustomParser = result =>
+        {
+            var bridges = new List<HeraldBridgeFlag>();
+            foreach (var token in result.Tokens)
+            {
+                try
+                {
+                    bridges.Add(new HeraldBridgeFlag(Herald.Bridges.HeraldBridge.Parse(token.Value, static text =>
+                        Duration.TryParse(text, out var value, out var error) ? value : throw new FormatException(error))));
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"--bridge: {e.Message}");
+                }
+            }
+
+            return [.. bridges];
+        },
+    };
+
     private static readonly Option<string?> ConfigFile = new("--config") { Description = "extra JSON configuration file (section \"Herald\"), above herald.json and below environment variables" };
 
     public static Command Create()
@@ -57,7 +80,7 @@ internal static class ServeCommand
         {
             Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
-            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Subscriptions, Metrics, MetricsListen, ConfigFile, Dev,
+            Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Subscriptions, Metrics, MetricsListen, Bridge, ConfigFile, Dev,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -95,6 +118,7 @@ internal static class ServeCommand
         H2cListen = parseResult.GetValue(H2cListen),
         Ui = parseResult.GetResult(Ui) is null or { Implicit: true } ? null : parseResult.GetValue(Ui),
         Subscriptions = parseResult.GetResult(Subscriptions) is null or { Implicit: true } ? null : parseResult.GetValue(Subscriptions),
+        Bridges = parseResult.GetValue(Bridge) is { Length: > 0 } bridges ? bridges : null,
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

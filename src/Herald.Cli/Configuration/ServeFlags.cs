@@ -1,5 +1,8 @@
 namespace Herald.Cli.Configuration;
 
+/// <summary>One <c>--bridge</c> value, parsed.</summary>
+internal sealed record HeraldBridgeFlag(Herald.Bridges.HeraldBridge Bridge);
+
 /// <summary>What was given on the <c>herald serve</c> command line; null means "not given, let configuration decide".</summary>
 internal sealed record ServeFlags
 {
@@ -79,6 +82,9 @@ internal sealed record ServeFlags
     /// <summary><c>--metrics-listen</c>: that listener's address.</summary>
     public string? MetricsListen { get; init; }
 
+    /// <summary><c>--bridge TOPIC=URL@INTERVAL</c>: added to the configured bridges, replacing one of the same topic.</summary>
+    public HeraldBridgeFlag[]? Bridges { get; init; }
+
     /// <summary>Flags win over every other source, so they are applied last.</summary>
     public void ApplyTo(HeraldOptions options)
     {
@@ -119,6 +125,12 @@ internal sealed record ServeFlags
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
         options.Compression = Compression ?? options.Compression;
         options.Ui = Ui ?? options.Ui;
+        foreach (var flag in Bridges ?? [])
+        {
+            options.Bridges.RemoveAll(b => b.Topic == flag.Bridge.Topic);
+            options.Bridges.Add(flag.Bridge);
+        }
+
         options.Subscriptions = Subscriptions ?? options.Subscriptions;
 
         // The dashboard lists subscriptions through the subscriptions API.

@@ -110,6 +110,12 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
             return type;
         }
 
+        // A map (a bridge's Headers): any key, each value of the map's value type.
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            return Resolve(type.GetGenericArguments()[1], segments[1..]);
+        }
+
         if (ElementType(type) is { } element)
         {
             return int.TryParse(segments[0], NumberStyles.None, CultureInfo.InvariantCulture, out _) ? Resolve(element, segments[1..]) : null;

@@ -66,7 +66,7 @@ internal sealed class HistoryReader
         foreach (var stored in rows)
         {
             readUpTo = stored.Position;
-            if (_authorizer.CanSee(claims, selectors, stored.Update))
+            if (!stored.Superseded && _authorizer.CanSee(claims, selectors, stored.Update))
             {
                 visible.Add(stored);
                 if (visible.Count == maxVisible)
@@ -78,6 +78,82 @@ internal sealed class HistoryReader
 
         return new HistoryPage(visible, readUpTo, End: rows.Count < PageSize);
     }, cancellationToken);
+
+    /// <summary>
+    /// The latest value of each retained topic the selectors match and the caller may see, stored at or before
+    /// <paramref name="upTo"/> (a value moved on since is newer, and reaches the caller live or in its replay), each
+    /// update once, in store order: the newest <see cref="HeraldOptions.MaxRetainedPerSubscription"/> when more match.
+    /// </summary>
+    public Task<RetainedSnapshot> ReadRetainedAsync(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, long upTo, CancellationToken cancellationToken) => WithSlotAsync(async () =>
+    {
+        // Exact selectors only: look their topics up; a template or * lists every retained topic and matches them here.
+        var exact = selectors.All(static s => !s.IsTemplate && !s.IsWildcard) ? selectors.Select(static s => s.Pattern).ToHashSet(StringComparer.Ordinal) : null;
+        var listed = await _store.ListRetainedAsync(exact, cancellationToken).ConfigureAwait(false);
+        if (listed.Count == 0)
+        {
+            return RetainedSnapshot.Empty;
+        }
+
+        // One topic per position is enough to read that update; newest first, so a cut keeps the newest.
+        var byPosition = new Dictionary<long, string>();
+        foreach (var (topic, position) in listed)
+        {
+            if (position <= upTo && !byPosition.ContainsKey(position) && (exact is not null || AnyMatches(selectors, topic)))
+            {
+                byPosition[position] = topic;
+            }
+        }
+
+        var newestFirst = byPosition.OrderByDescending(static p => p.Key).ToList();
+        var max = _options.MaxRetainedPerSubscription;
+        var visible = new List<StoredUpdate>();
+        var taken = new HashSet<long>();
+        for (var start = 0; start < newestFirst.Count && visible.Count <= max; start += PageSize)
+        {
+            var chunk = newestFirst.Skip(start).Take(PageSize).ToList();
+            var values = await _store.ReadRetainedAsync([.. chunk.Select(static p => p.Value)], cancellationToken).ConfigureAwait(false);
+            foreach (var value in values)
+            {
+                // Counted only when the caller may see it, so a cut never tells that private values exist.
+                if (value.Position <= upTo && byPosition.ContainsKey(value.Position) && _authorizer.CanSee(claims, selectors, value.Update)
+                    && taken.Add(value.Position))
+                {
+                    visible.Add(value);
+                    if (visible.Count > max)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        var cut = visible.Count > max;
+        return new RetainedSnapshot([.. visible.OrderByDescending(static v => v.Position).Take(max).OrderBy(static v => v.Position)], cut);
+    }, cancellationToken);
+
+    /// <summary>
+    /// For a replay from <paramref name="after"/> that may start later than asked (<c>earliest</c>, an unknown cursor, a
+    /// gap): the position just before the first update it will replay — the retained values at or before it are not in
+    /// the history it reads.
+    /// </summary>
+    public Task<long> ReplayStartAsync(long after, CancellationToken cancellationToken) => WithSlotAsync(async () =>
+    {
+        var first = await _store.ReadAfterAsync(after, 1, cancellationToken).ConfigureAwait(false);
+        return first.Count == 1 ? first[0].Position - 1 : await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false);
+    }, cancellationToken);
+
+    private static bool AnyMatches(IReadOnlyList<TopicSelector> selectors, string topic)
+    {
+        foreach (var selector in selectors)
+        {
+            if (selector.Matches(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A hub cursor of this generation, not beyond the head, resumes where it says; a gap if updates after it are gone.</summary>
     private async Task<(long After, bool Gap)> FromPositionAsync(ResumeCursor cursor, string generation, long head, CancellationToken cancellationToken)

@@ -249,6 +249,33 @@ internal sealed class SubscriberIndex
         }
     }
 
+    /// <summary>
+    /// True when a subscriber asked for <paramref name="topic"/> by name or by a template that matches it; <c>*</c>
+    /// does not count (see <see cref="Herald.Bridges.ITopicInterest"/>). Safe beside the dispatcher; templates are
+    /// matched outside the lock, only those whose literal prefix starts the topic.
+    /// </summary>
+    public bool HasSubscribersNaming(string topic)
+    {
+        List<TopicSelector>? templates = null;
+        lock (_lock)
+        {
+            if (_exact.TryGetValue(topic, out var set) && set.Count > 0)
+            {
+                return true;
+            }
+
+            foreach (var entry in _templates.Values)
+            {
+                if (entry.Subscribers.Count > 0 && topic.StartsWith(entry.Selector.LiteralPrefix, StringComparison.Ordinal))
+                {
+                    (templates ??= []).Add(entry.Selector);
+                }
+            }
+        }
+
+        return templates is not null && templates.Exists(t => t.Matches(topic));
+    }
+
     /// <summary>Copies every subscriber into <paramref name="into"/> (cleared first), for periodic sweeps.</summary>
     public void Snapshot(List<Subscriber> into)
     {

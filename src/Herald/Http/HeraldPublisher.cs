@@ -17,12 +17,14 @@ internal sealed class HeraldPublisher : IHeraldPublisher
     private readonly IHistoryStore _store;
     private readonly Authorizer _authorizer;
     private readonly HeraldOptions _options;
+    private readonly TopicSelector[] _retainedTopics;
 
-    public HeraldPublisher(IHistoryStore store, Authorizer authorizer, IOptions<HeraldOptions> options)
+    public HeraldPublisher(IHistoryStore store, Authorizer authorizer, IOptions<HeraldOptions> options, TopicSelectorStore selectors)
     {
         _store = store;
         _authorizer = authorizer;
         _options = options.Value;
+        _retainedTopics = [.. _options.RetainedTopics.Select(selectors.Get)];
     }
 
     public async ValueTask<string> PublishAsync(Update update, CancellationToken cancellationToken = default)
@@ -49,6 +51,23 @@ internal sealed class HeraldPublisher : IHeraldPublisher
         return (id, error);
     }
 
+    /// <summary>A topic the configuration retains (<see cref="HeraldOptions.RetainedTopics"/>).</summary>
+    private bool IsRetainedTopic(IReadOnlyList<string> topics)
+    {
+        foreach (var selector in _retainedTopics)
+        {
+            foreach (var topic in topics)
+            {
+                if (selector.Matches(topic))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private async ValueTask<(string? Id, HeraldError? Error)> PublishCoreAsync(Update update, HeraldClaims? publisher, Activity? activity, CancellationToken cancellationToken)
     {
         if (UpdateValidator.Validate(update, _options.MaxTopics, _options.MaxTopicLength) is { } invalid)
@@ -63,6 +82,11 @@ internal sealed class HeraldPublisher : IHeraldPublisher
 
         // UUID v7 ids sort by time, which keeps store indexes append-friendly.
         var withId = update.Id is null ? update.WithId(IdPrefix + Guid.CreateVersion7()) : update;
+        if (!withId.Retain && IsRetainedTopic(withId.Topics))
+        {
+            withId = withId.AsRetained();
+        }
+
         if (activity is not null)
         {
             activity.SetTag("herald.update.topics", update.Topics.Count);

@@ -86,7 +86,11 @@ internal sealed partial class PollEndpoint
             var start = admitted.Cursor is { } cursor
                 ? await _history.ResumeAsync(cursor, admitted.Claims, aborted).ConfigureAwait(false)
                 : await _history.NowAsync(aborted).ConfigureAwait(false);
-            var updates = new List<Update>();
+            // Retained values first: as of the head without a cursor (answered at once), or those older than the replay.
+            var retained = admitted.Cursor is { } c
+                ? await RetainedStart.BeforeReplayAsync(_history, c, start, admitted.Claims, admitted.Selectors, aborted).ConfigureAwait(false)
+                : await _history.ReadRetainedAsync(admitted.Claims, admitted.Selectors, start.After, aborted).ConfigureAwait(false);
+            var updates = retained.Values.Select(static v => v.Update).ToList();
             var after = start.After;
             while (true)
             {
@@ -112,7 +116,12 @@ internal sealed partial class PollEndpoint
             }
 
             // A position, never an id: the caller may not see the last update read, and the cursor survives its eviction.
-            await WriteAnswerAsync(context, updates, ResumeCursor.Format(start.Generation, after), start.Gap).ConfigureAwait(false);
+            if (retained.Cut)
+            {
+                context.Response.Headers[RetainedStart.CutHeader] = "true";
+            }
+
+            await WriteAnswerAsync(context, updates, ResumeCursor.Format(start.Generation, after), start.Gap, retained.Cut).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -173,7 +182,7 @@ internal sealed partial class PollEndpoint
         return true;
     }
 
-    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, string cursor, bool gap)
+    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, string cursor, bool gap, bool retainedCut)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -203,6 +212,10 @@ internal sealed partial class PollEndpoint
         json.WriteEndArray();
         json.WriteString("lastEventID", cursor);
         json.WriteBoolean("gap", gap);
+        if (retainedCut)
+        {
+            json.WriteBoolean("retainedCut", true);
+        }
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }

@@ -194,9 +194,16 @@ internal sealed class PublishEndpoint
 
             // As in Mercure: the field's presence makes the update private, whatever its value.
             Private = form.ContainsKey("private"),
+
+            // Herald's own field, ignored by plain Mercure hubs; "false", "0", "off" and "no" say no, as a form would.
+            Retain = First(form, "retain") is { } retain && !IsNo(retain),
         };
         return (update, null);
     }
+
+    private static bool IsNo(string value) =>
+        value.Equals("false", StringComparison.OrdinalIgnoreCase) || value == "0"
+        || value.Equals("off", StringComparison.OrdinalIgnoreCase) || value.Equals("no", StringComparison.OrdinalIgnoreCase);
 
     private static string? First(IFormCollection form, string key) =>
         form.TryGetValue(key, out StringValues values) && values.Count > 0 ? values[0] : null;

@@ -107,13 +107,29 @@ internal sealed partial class SubscribeEndpoint
         // replayed. The first page is read before the answer starts, so a store that cannot replay gets a clear 503.
         HistoryPage? firstPage = null;
         var replayStarted = _time.GetTimestamp();
+
+        // Retained values go first; a snapshot without a cursor ends with the hub cursor of the head it was taken at.
+        var retained = RetainedSnapshot.Empty;
+        ResumePoint snapshotAt = default;
         if (admitted.Cursor is { } cursor)
         {
             var resume = await _history.ResumeAsync(cursor, admitted.Claims, context.RequestAborted).ConfigureAwait(false);
+            retained = await RetainedStart.BeforeReplayAsync(_history, cursor, resume, admitted.Claims, admitted.Selectors, context.RequestAborted).ConfigureAwait(false);
+            snapshotAt = resume;
             firstPage = await _history.ReadAsync(subscriber.Claims, subscriber.Selectors, resume.After, HistoryReader.PageSize, context.RequestAborted).ConfigureAwait(false);
 
             // The caller's own cursor, or "earliest" on a gap: never another update's id, which could be private.
             context.Response.Headers[SubscriptionGate.LastEventIdHeader] = resume.Gap ? ResumeCursor.EarliestId : admitted.CursorText;
+        }
+        else
+        {
+            snapshotAt = await _history.NowAsync(context.RequestAborted).ConfigureAwait(false);
+            retained = await _history.ReadRetainedAsync(admitted.Claims, admitted.Selectors, snapshotAt.After, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (retained.Cut)
+        {
+            context.Response.Headers[RetainedStart.CutHeader] = "true";
         }
 
         var response = context.Response;
@@ -144,6 +160,7 @@ internal sealed partial class SubscribeEndpoint
         // Headers and a first comment go out at once so EventSource fires onopen without waiting for an update.
         encoding.Start(output);
         encoding.Write(output, SseFrame.Heartbeat);
+        RetainedStart.Write(encoding, output, retained);
         if (firstPage is { } page)
         {
             using var replay = HeraldTracing.Source.StartActivity("herald.replay");
@@ -151,6 +168,20 @@ internal sealed partial class SubscribeEndpoint
             replay?.SetTag("herald.replay.updates", sent);
             subscriber.ReplayedUpTo = upTo;
             _metrics.Replayed(sent, _time.GetElapsedTime(replayStarted));
+            if (!retained.IsEmpty)
+            {
+                // Where the replay ended, as a cursor: the retained values' own ids may be gone from history.
+                encoding.Write(output, SseFrame.CursorOnly(ResumeCursor.Format(snapshotAt.Generation, upTo)));
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (!retained.IsEmpty)
+        {
+            // Live frames up to the snapshot's head are older than it: the snapshot already holds what they would tell.
+            subscriber.ReplayedUpTo = snapshotAt.After;
+            encoding.Write(output, SseFrame.CursorOnly(ResumeCursor.Format(snapshotAt.Generation, snapshotAt.After)));
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            subscriber.MarkWritten();
         }
         else
         {

@@ -19,7 +19,8 @@ internal sealed class StatsReport(
     Dispatcher dispatcher,
     IHistoryStore store,
     IOptions<HeraldOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    Bridges.BridgeService bridges)
 {
     /// <summary>The reserved topic the report is sent on; no publisher can use it (it contains the hub's path).</summary>
     public const string Topic = HeraldOptions.DefaultPath + "/stats";
@@ -86,6 +87,15 @@ internal sealed class StatsReport(
             Degrade($"{limiter.Open} of {_options.MaxConnections} connections in use");
         }
 
+        var bridgeStatuses = bridges.Statuses.ToList();
+        foreach (var bridge in bridgeStatuses)
+        {
+            if (bridge.ConsecutiveErrors >= Bridges.BridgeStatusReport.DegradedAfterErrors)
+            {
+                Degrade($"the bridge of {bridge.Topic} failed {bridge.ConsecutiveErrors} times in a row: {bridge.LastError}");
+            }
+        }
+
         using var buffer = new MemoryStream();
         // Relaxed escaping: read by dashboards and curl, never embedded in HTML; "1.0.0+abc" stays readable.
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -145,6 +155,8 @@ internal sealed class StatsReport(
             json.WriteEndArray();
 
             // A few minutes of samples, so a chart opened now starts with history rather than empty.
+            Bridges.BridgeStatusReport.Write(json, bridgeStatuses);
+
             json.WriteStartArray("recent");
             foreach (var sample in statistics.RecentSamples())
             {

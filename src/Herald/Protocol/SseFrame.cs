@@ -80,6 +80,21 @@ internal sealed class SseFrame
         return Event(TokenExpiringEvent, $"{{\"expires\":\"{at}\",\"secondsLeft\":{seconds}}}");
     }
 
+    /// <summary>
+    /// A lone <c>id:</c> line: sets the client's resume point (<c>EventSource.lastEventId</c>) without dispatching an
+    /// event. Ends a retained snapshot with the hub cursor of the point it was taken at; the cursor is made of letters,
+    /// digits and punctuation only.
+    /// </summary>
+    public static SseFrame CursorOnly(string cursor) => new(NoPosition, Utf8.GetBytes($"id: {cursor}\n\n"));
+
+    /// <summary>
+    /// The event a stream receives before its retained values when more matched than it is sent (the newest ones, their
+    /// number sent, in <c>{"sent":N}</c>): the client knows its picture is partial.
+    /// </summary>
+    public const string RetainedCutEvent = "herald.retained-cut";
+
+    public static SseFrame RetainedCut(int max) => Event(RetainedCutEvent, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"sent\":{max}}}"));
+
     /// <summary>A bare <c>retry:</c> field telling the client how long to wait before reconnecting.</summary>
     public static SseFrame RetryHint(long milliseconds) => new(NoPosition, Utf8.GetBytes($"retry: {milliseconds}\n\n"));
 

@@ -22,6 +22,12 @@ public sealed class Update
     public bool Private { get; init; }
 
     /// <summary>
+    /// Makes this update the latest value of each of its topics: a subscriber that connects without a cursor receives
+    /// it first, and it outlives history retention until a newer retained update of the topic replaces it.
+    /// </summary>
+    public bool Retain { get; init; }
+
+    /// <summary>
     /// The publish span this update was stored under, so its dispatch can link to it (kept with the update in memory
     /// and SQLite; not stored: an update read back from the store, as on other Redis nodes, has none).
     /// </summary>
@@ -36,16 +42,21 @@ public sealed class Update
 
     /// <summary>True when a retried publish carries the same content, so it can be acknowledged without delivering twice.</summary>
     internal bool SameContentAs(Update other) =>
-        Data == other.Data && Type == other.Type && Retry == other.Retry && Private == other.Private
+        Data == other.Data && Type == other.Type && Retry == other.Retry && Private == other.Private && Retain == other.Retain
         && Topics.SequenceEqual(other.Topics, StringComparer.Ordinal);
 
     internal Update WithId(string id) => new()
     {
-        Topics = Topics, Data = Data, Id = id, Type = Type, Retry = Retry, Private = Private, PublishContext = PublishContext,
+        Topics = Topics, Data = Data, Id = id, Type = Type, Retry = Retry, Private = Private, Retain = Retain, PublishContext = PublishContext,
+    };
+
+    internal Update AsRetained() => new()
+    {
+        Topics = Topics, Data = Data, Id = Id, Type = Type, Retry = Retry, Private = Private, Retain = true, PublishContext = PublishContext,
     };
 
     internal Update WithPublishContext(System.Diagnostics.ActivityContext context) => new()
     {
-        Topics = Topics, Data = Data, Id = Id, Type = Type, Retry = Retry, Private = Private, PublishContext = context,
+        Topics = Topics, Data = Data, Id = Id, Type = Type, Retry = Retry, Private = Private, Retain = Retain, PublishContext = context,
     };
 }

@@ -9,6 +9,12 @@ namespace Herald.Storage;
 public sealed record HistoryLimits(int MaxCount, TimeSpan MaxAge, long MaxBytes)
 {
     /// <summary>
+    /// A retained update superseded for every topic it was the latest value of is emptied in history (position kept,
+    /// passed over by replay; its id stays known, a retry of it is a duplicate). See <see cref="HeraldOptions.HistoryKeepsLatestRetainedOnly"/>.
+    /// </summary>
+    public bool LatestRetainedOnly { get; init; }
+
+    /// <summary>
     /// The bytes one update counts against <see cref="MaxBytes"/>: the UTF-8 size of its SSE frame (<c>event:</c>,
     /// <c>retry:</c>, <c>id:</c> and <c>data:</c> lines and the blank line), exactly what a replay sends for it. The same
     /// in every store, so a limit means the same whichever keeps the history; bookkeeping a store adds (indexes, JSON,
@@ -33,5 +39,8 @@ public sealed record HistoryLimits(int MaxCount, TimeSpan MaxAge, long MaxBytes)
     public static HistoryLimits From(HeraldOptions options, HistoryLimits defaults) => new(
         options.HistoryMaxCount ?? defaults.MaxCount,
         options.HistoryMaxAge ?? defaults.MaxAge,
-        options.HistoryMaxBytes ?? defaults.MaxBytes);
+        options.HistoryMaxBytes ?? defaults.MaxBytes)
+    {
+        LatestRetainedOnly = options.HistoryKeepsLatestRetainedOnly,
+    };
 }

@@ -35,4 +35,19 @@ public interface IHistoryStore
     /// Every update stored from now on, in store order, each once. One consumer per store: the node's dispatcher.
     /// </summary>
     IAsyncEnumerable<StoredUpdate> ReadFeedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The topics that have a latest value (an appended update with <see cref="Update.Retain"/> names them), each with
+    /// the position of that value; only those of <paramref name="topics"/> when given, else every one. Latest values
+    /// are kept apart from the history: retention never removes them; a replaced history loses them with its positions.
+    /// </summary>
+    ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<RetainedTopic>>([]);
+
+    /// <summary>The latest value of each of <paramref name="topics"/> that has one, in the order asked (one update may be the value of several).</summary>
+    ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyList<StoredUpdate>>([]);
 }
+
+/// <summary>A topic with a latest value, and the store position of that value.</summary>
+public readonly record struct RetainedTopic(string Topic, long Position);

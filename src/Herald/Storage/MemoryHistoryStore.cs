@@ -12,6 +12,9 @@ public sealed class MemoryHistoryStore : IHistoryStore
     private readonly Lock _lock = new();
     private readonly List<StoredUpdate> _entries = [];
     private readonly Dictionary<string, StoredUpdate> _byId = new(StringComparer.Ordinal);
+
+    /// <summary>Latest values by topic: apart from the history list, so retention never removes them.</summary>
+    private readonly Dictionary<string, StoredUpdate> _retained = new(StringComparer.Ordinal);
     private readonly Channel<StoredUpdate> _feed = Channel.CreateUnbounded<StoredUpdate>(new UnboundedChannelOptions { SingleReader = true });
     private readonly HistoryLimits _limits;
     private readonly TimeProvider _time;
@@ -48,7 +51,8 @@ public sealed class MemoryHistoryStore : IHistoryStore
             EvictExpired(now);
             if (_byId.TryGetValue(id, out var existing))
             {
-                var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                // A superseded version's content is gone: a retry of it is acknowledged, never stored again over a newer value.
+                var status = existing.Superseded || existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
                 return ValueTask.FromResult(new AppendResult(status, id, existing.Position));
             }
 
@@ -57,6 +61,28 @@ public sealed class MemoryHistoryStore : IHistoryStore
             _byId[id] = stored;
             _bytes += stored.Frame.Length;
             _exempt += update.IsSubscriptionEvent ? 1 : 0;
+            if (update.Retain)
+            {
+                List<StoredUpdate>? replaced = null;
+                foreach (var topic in update.Topics)
+                {
+                    if (_retained.TryGetValue(topic, out var previous) && !ReferenceEquals(previous, stored))
+                    {
+                        (replaced ??= []).Add(previous);
+                    }
+
+                    _retained[topic] = stored;
+                }
+
+                if (_limits.LatestRetainedOnly && replaced is not null)
+                {
+                    foreach (var previous in replaced.Distinct())
+                    {
+                        Supersede(previous);
+                    }
+                }
+            }
+
             EvictOverLimits();
 
             // Written under the lock so the feed carries positions in order.
@@ -101,6 +127,50 @@ public sealed class MemoryHistoryStore : IHistoryStore
         }
     }
 
+    public ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var listed = new List<RetainedTopic>();
+            if (topics is null)
+            {
+                foreach (var (topic, stored) in _retained)
+                {
+                    listed.Add(new RetainedTopic(topic, stored.Position));
+                }
+            }
+            else
+            {
+                foreach (var topic in topics)
+                {
+                    if (_retained.TryGetValue(topic, out var stored))
+                    {
+                        listed.Add(new RetainedTopic(topic, stored.Position));
+                    }
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<RetainedTopic>>(listed);
+        }
+    }
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var values = new List<StoredUpdate>(topics.Count);
+            foreach (var topic in topics)
+            {
+                if (_retained.TryGetValue(topic, out var stored))
+                {
+                    values.Add(stored);
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyList<StoredUpdate>>(values);
+        }
+    }
+
     /// <summary>A new generation per instance: positions start over with the process.</summary>
     public ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken) => _generation;
 
@@ -120,6 +190,31 @@ public sealed class MemoryHistoryStore : IHistoryStore
         {
             yield return stored;
         }
+    }
+
+    /// <summary>Empties a latest value in history once no topic names it any more.</summary>
+    private void Supersede(StoredUpdate previous)
+    {
+        foreach (var topic in previous.Update.Topics)
+        {
+            if (_retained.TryGetValue(topic, out var value) && ReferenceEquals(value, previous))
+            {
+                return;
+            }
+        }
+
+        var count = _entries.Count - _start;
+        var index = count == 0 ? -1 : _start + (int)(previous.Position - _entries[_start].Position);
+        if (index < _start || index >= _entries.Count || !ReferenceEquals(_entries[index], previous))
+        {
+            // Already evicted from history.
+            return;
+        }
+
+        var stand = previous.AsSuperseded();
+        _entries[index] = stand;
+        _byId[previous.Update.Id!] = stand;
+        _bytes += stand.Frame.Length - previous.Frame.Length;
     }
 
     private void EvictOverLimits()

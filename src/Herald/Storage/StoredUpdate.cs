@@ -22,6 +22,15 @@ public sealed class StoredUpdate
 
     public DateTimeOffset StoredAt { get; }
 
+    /// <summary>
+    /// A retained update a newer one superseded, emptied in history (<see cref="HistoryLimits.LatestRetainedOnly"/>):
+    /// its position and id stay, its data is gone; replay passes over it.
+    /// </summary>
+    public bool Superseded { get; init; }
+
+    /// <summary>The stand-in kept in history for this superseded update: same position, id, topics and privacy, no data.</summary>
+    internal StoredUpdate AsSuperseded() => new(Position, new Update { Id = Update.Id, Topics = Update.Topics, Private = Update.Private, Retain = true }, StoredAt) { Superseded = true };
+
     /// <summary>The SSE bytes, serialized on first use and then shared by every delivery and replay.</summary>
     internal SseFrame Frame => _frame ??= SseFrame.ForUpdate(Position, Update);
 }

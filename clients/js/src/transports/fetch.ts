@@ -63,6 +63,8 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
         context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data });
       },
       onRetry: (ms) => context.onRetry(ms),
+      // An id alone (the end of a retained snapshot) is the resume point too.
+      onId: (id) => context.onCursor(id),
     });
     const reader = response.body.getReader();
     try {

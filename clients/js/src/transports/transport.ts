@@ -23,7 +23,10 @@ export interface AttemptContext {
   onUpdate(update: HeraldUpdate): void;
   onRetry(ms: number): void;
   onGap(requested: string): void;
-  /** Poll only: the hub's cursor to resume from, after the answer's updates (it also moves past updates not shown). */
+  /**
+   * The hub's cursor to resume from: a poll answer's (after its updates; it also moves past updates not shown), or
+   * a stream's `id:`-only frame (the end of a retained snapshot).
+   */
   onCursor(cursor: string): void;
   /** A poll answered: the connection is healthy. */
   onHealthy(): void;

@@ -109,9 +109,10 @@ export class Hub {
   }
 
   /** Publishes a form-encoded update; resolves with the id the hub answered. */
-  async publish(topic, data, { id, type, isPrivate, retry } = {}) {
+  async publish(topic, data, { id, type, isPrivate, retry, retain } = {}) {
     const form = new URLSearchParams({ topic, data });
     if (retry !== undefined) form.set('retry', String(retry));
+    if (retain) form.set('retain', 'on');
     if (id !== undefined) form.set('id', id);
     if (type !== undefined) form.set('type', type);
     if (isPrivate) form.set('private', 'on');

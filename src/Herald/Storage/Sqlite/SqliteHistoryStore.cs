@@ -86,7 +86,7 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         {
             // One short statement per page: a long replay never pins a read snapshot that would stop WAL checkpoints.
             using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {SqliteRows.Columns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
+            command.CommandText = $"SELECT {SqliteRows.HistoryColumns} FROM updates WHERE position > $after ORDER BY position LIMIT $limit";
             var after = command.Parameters.AddWithValue("$after", afterPosition);
             var limit = command.Parameters.AddWithValue("$limit", maxCount);
             var page = new List<StoredUpdate>();
@@ -113,6 +113,58 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 
                 limit.Value = maxCount - page.Count;
             }
+        });
+
+    public ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<RetainedTopic>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            var listed = new List<RetainedTopic>();
+            if (topics is null)
+            {
+                command.CommandText = "SELECT topic, position FROM retained";
+                Collect(command);
+                return listed;
+            }
+
+            command.CommandText = "SELECT topic, position FROM retained WHERE topic = $topic";
+            var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+            foreach (var topic in topics)
+            {
+                parameter.Value = topic;
+                Collect(command);
+            }
+
+            return listed;
+
+            void Collect(SqliteCommand c)
+            {
+                using var reader = c.ExecuteReader();
+                while (reader.Read())
+                {
+                    listed.Add(new RetainedTopic(reader.GetString(0), reader.GetInt64(1)));
+                }
+            }
+        });
+
+    public ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<StoredUpdate>>(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {SqliteRows.Columns} FROM retained WHERE topic = $topic";
+            var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+            var values = new List<StoredUpdate>(topics.Count);
+            foreach (var topic in topics)
+            {
+                parameter.Value = topic;
+                using var reader = command.ExecuteReader();
+                if (reader.Read() && TryRead(reader) is { } stored)
+                {
+                    values.Add(stored);
+                }
+            }
+
+            return values;
         });
 
     public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
@@ -206,7 +258,10 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
 /// <summary>Maps rows of the <c>updates</c> table to and from updates.</summary>
 internal static class SqliteRows
 {
-    public const string Columns = "position, id, topics, data, type, retry, private, stored_at";
+    public const string Columns = "position, id, topics, data, type, retry, private, stored_at, retain";
+
+    /// <summary>The columns of a history row: <see cref="Columns"/> and whether a newer latest value superseded it.</summary>
+    public const string HistoryColumns = Columns + ", superseded";
 
     public static StoredUpdate Read(SqliteDataReader reader)
     {
@@ -218,8 +273,12 @@ internal static class SqliteRows
             Type = reader.IsDBNull(4) ? null : reader.GetString(4),
             Retry = reader.IsDBNull(5) ? null : reader.GetInt64(5),
             Private = reader.GetInt64(6) != 0,
+            Retain = reader.GetInt64(8) != 0,
         };
-        return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)));
+        return new StoredUpdate(reader.GetInt64(0), update, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)))
+        {
+            Superseded = reader.FieldCount > 9 && reader.GetInt64(9) != 0,
+        };
     }
 
     public static string TopicsJson(Update update) => JsonSerializer.Serialize(update.Topics, SqliteJson.Default.IReadOnlyListString);

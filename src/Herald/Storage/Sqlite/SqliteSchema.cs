@@ -11,7 +11,7 @@ internal static class SqliteSchema
     /// <summary>"HRLD": marks the file as Herald's in the SQLite header, so foreign databases are never touched.</summary>
     public const int ApplicationId = 0x48524C44;
 
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>Opens Herald's file, creating it when empty; returns the file's generation.</summary>
     public static string OpenOrCreate(SqliteConnection connection, string path)
@@ -35,7 +35,14 @@ internal static class SqliteSchema
             throw new HistoryStoreException($"'{path}' was written by a newer Herald (schema {version}, this version knows {CurrentVersion}); upgrade Herald or use another file");
         }
 
-        // Forward migrations from older schema versions go here, one step per version, inside a transaction.
+        // Forward migrations from older schema versions, one step per version, each inside a transaction.
+        if (version < 2)
+        {
+            using var transaction = connection.BeginTransaction();
+            Execute(connection, "ALTER TABLE updates ADD COLUMN retain INTEGER NOT NULL DEFAULT 0; ALTER TABLE updates ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0;" + RetainedTable + "UPDATE herald_meta SET value = '2' WHERE key = 'schema_version';", transaction);
+            transaction.Commit();
+        }
+
         return Generation(connection);
     }
 
@@ -72,11 +79,32 @@ internal static class SqliteSchema
                 retry INTEGER,
                 private INTEGER NOT NULL,
                 stored_at INTEGER NOT NULL,
-                size INTEGER NOT NULL
+                size INTEGER NOT NULL,
+                retain INTEGER NOT NULL DEFAULT 0,
+                superseded INTEGER NOT NULL DEFAULT 0
             );
-            """, transaction);
+            """ + RetainedTable, transaction);
         transaction.Commit();
     }
+
+    /// <summary>
+    /// Schema 2: the latest value of each retained topic, a copy of its update kept apart from <c>updates</c>, so
+    /// history retention never removes it. The columns after <c>topic</c> are <see cref="SqliteRows.Columns"/>.
+    /// </summary>
+    private const string RetainedTable = """
+        CREATE TABLE retained (
+            topic TEXT PRIMARY KEY,
+            position INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            data TEXT NOT NULL,
+            type TEXT,
+            retry INTEGER,
+            private INTEGER NOT NULL,
+            stored_at INTEGER NOT NULL,
+            retain INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """;
 
     public static object? Scalar(SqliteConnection connection, string sql)
     {

@@ -31,6 +31,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _findById;
     private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _retain;
     private readonly Channel<Pending> _pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -39,6 +40,9 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private long _count;
     private long _exempt;
     private long _bytes;
+
+    /// <summary>Bytes the batch being committed freed by superseding rows; applied to <see cref="_bytes"/> once it commits.</summary>
+    private long _pendingBytes;
     private int _cleanupRequested;
 
     private readonly HeraldMetrics? _metrics;
@@ -73,10 +77,15 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _exempt = (long)exempt.ExecuteScalar()!;
             }
 
-            _findById = Prepare($"SELECT {SqliteRows.Columns} FROM updates WHERE id = $id", "$id");
+            _findById = Prepare($"SELECT {SqliteRows.HistoryColumns} FROM updates WHERE id = $id", "$id");
             _insert = Prepare(
-                "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size) ON CONFLICT (id) DO NOTHING RETURNING position",
-                "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size");
+                "INSERT INTO updates (position, id, topics, data, type, retry, private, stored_at, size, retain) VALUES ($position, $id, $topics, $data, $type, $retry, $private, $stored_at, $size, $retain) ON CONFLICT (id) DO NOTHING RETURNING position",
+                "$position", "$id", "$topics", "$data", "$type", "$retry", "$private", "$stored_at", "$size", "$retain");
+            // The same transaction as the insert: a latest value never names an update that was not committed.
+            _retain = Prepare(
+                "INSERT INTO retained (topic, position, id, topics, data, type, retry, private, stored_at, retain) SELECT $topic, position, id, topics, data, type, retry, private, stored_at, 1 FROM updates WHERE position = $position "
+                + "ON CONFLICT (topic) DO UPDATE SET position = excluded.position, id = excluded.id, topics = excluded.topics, data = excluded.data, type = excluded.type, retry = excluded.retry, private = excluded.private, stored_at = excluded.stored_at WHERE excluded.position > retained.position",
+                "$topic", "$position");
         }
         catch (SqliteException e)
         {
@@ -119,6 +128,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         _findById.Dispose();
         _insert.Dispose();
+        _retain.Dispose();
         _connection.Dispose();
         _stop.Dispose();
     }
@@ -199,11 +209,13 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         var inBatch = new Dictionary<string, StoredUpdate>(StringComparer.Ordinal);
         var now = _time.GetUtcNow();
         long addedBytes = 0;
+        _pendingBytes = 0;
         try
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
             _findById.Transaction = transaction;
             _insert.Transaction = transaction;
+            _retain.Transaction = transaction;
             for (var i = 0; i < batch.Count; i++)
             {
                 var update = batch[i].Update;
@@ -214,7 +226,8 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 if (stored is null)
                 {
                     var existing = sameBatch ?? FindExisting(id)!;
-                    var status = existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
+                    // A superseded version's content is gone: a retry of it is acknowledged, never stored again over a newer value.
+                    var status = existing.Superseded || existing.Update.SameContentAs(update) ? AppendStatus.Duplicate : AppendStatus.Conflict;
                     results[i] = new AppendResult(status, id, existing.Position);
                     continue;
                 }
@@ -247,7 +260,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
             Volatile.Write(ref _head, appended[^1].Position);
             _count += appended.Count;
             _exempt += appended.Count(s => s.Update.IsSubscriptionEvent);
-            _bytes += addedBytes;
+            _bytes += addedBytes + _pendingBytes;
 
             // Only committed updates reach the feed, in commit order.
             foreach (var stored in appended)
@@ -290,11 +303,89 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
         p["$retry"].Value = (object?)update.Retry ?? DBNull.Value;
         p["$private"].Value = update.Private ? 1 : 0;
         p["$stored_at"].Value = now.ToUnixTimeMilliseconds();
+        p["$retain"].Value = update.Retain ? 1 : 0;
 
         // The size is the SSE frame's: the same measure the memory store bounds, and the frame is needed for dispatch anyway.
         var stored = new StoredUpdate(position, update, now);
         p["$size"].Value = stored.Frame.Length;
-        return _insert.ExecuteScalar() is long ? stored : null;
+        if (_insert.ExecuteScalar() is not long)
+        {
+            return null;
+        }
+
+        if (update.Retain)
+        {
+            var previous = _limits.LatestRetainedOnly ? PreviousValues(update.Topics) : null;
+            _retain.Parameters["$position"].Value = position;
+            foreach (var topic in update.Topics)
+            {
+                _retain.Parameters["$topic"].Value = topic;
+                _retain.ExecuteNonQuery();
+            }
+
+            foreach (var old in previous ?? [])
+            {
+                _pendingBytes -= SupersedeIfUnreferenced(old);
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>The positions of the current latest values of these topics.</summary>
+    private HashSet<long> PreviousValues(IReadOnlyList<string> topics)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _insert.Transaction;
+        command.CommandText = "SELECT position FROM retained WHERE topic = $topic";
+        var parameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$topic" });
+        var positions = new HashSet<long>();
+        foreach (var topic in topics)
+        {
+            parameter.Value = topic;
+            if (command.ExecuteScalar() is long position)
+            {
+                positions.Add(position);
+            }
+        }
+
+        return positions;
+    }
+
+    /// <summary>
+    /// Empties the history row of a latest value no topic names any more (its position and id stay); returns the bytes
+    /// that freed against the byte limit.
+    /// </summary>
+    private long SupersedeIfUnreferenced(long position)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = _insert.Transaction;
+        command.CommandText = """
+            UPDATE updates SET data = '', type = NULL, retry = NULL, superseded = 1, size = $size
+            WHERE position = $position AND superseded = 0 AND NOT EXISTS (SELECT 1 FROM retained WHERE retained.position = $position)
+            RETURNING id
+            """;
+        command.Parameters.AddWithValue("$position", position);
+        using var sizeOf = _connection.CreateCommand();
+        sizeOf.Transaction = _insert.Transaction;
+        sizeOf.CommandText = "SELECT size, id FROM updates WHERE position = $position";
+        sizeOf.Parameters.AddWithValue("$position", position);
+        long before;
+        string id;
+        using (var reader = sizeOf.ExecuteReader())
+        {
+            if (!reader.Read())
+            {
+                return 0;
+            }
+
+            before = reader.GetInt64(0);
+            id = reader.GetString(1);
+        }
+
+        var after = HistoryLimits.SizeOf(new Update { Id = id, Topics = [] });
+        command.Parameters.AddWithValue("$size", after);
+        return command.ExecuteScalar() is string ? before - after : 0;
     }
 
     /// <summary>Deletes one small batch of the oldest rows beyond the limits; true (and another step requested) if more remain.</summary>
