@@ -23,7 +23,7 @@ public sealed partial class RedisHistoryStore
     /// </summary>
     internal async Task<bool> AppendPresenceAsync(Update update, string node, string subscriptionId, string? data)
     {
-        RedisKey[] keys = [_stream, _ids, _meta, PresenceHash(node), PresenceNodes];
+        RedisKey[] keys = [.. _keys, PresenceHash(node), PresenceNodes];
         RedisValue[] args = [.. AppendArguments(update, update.Id!), data is null ? "remove" : "add", subscriptionId, data ?? "", node];
         var result = (RedisResult[])(await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.AppendPresence, keys, args), "record a subscription").ConfigureAwait(false))!;
         return (int)result[0] != 3;
@@ -32,7 +32,7 @@ public sealed partial class RedisHistoryStore
     /// <summary>Every node's listed subscriptions (their event data) and the position they are complete up to.</summary>
     internal async Task<(long Position, IReadOnlyList<string> Subscriptions)> ReadPresenceAsync()
     {
-        RedisKey[] keys = [_stream, _ids, _meta, PresenceNodes, PresenceNodes];
+        RedisKey[] keys = [.. _keys, PresenceNodes, PresenceNodes];
         var result = (RedisResult[])(await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.PresenceSnapshot, keys, [PresenceHashPrefix]), "list subscriptions").ConfigureAwait(false))!;
         var data = ((RedisResult[])result[1]!).Select(r => (string)r!).ToList();
         return ((long)result[0], data);
