@@ -4,6 +4,43 @@ import { CurrentValue, type CurrentValueOptions } from './current.js';
 import { Subscription } from './subscription.js';
 import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
 
+/**
+ * What both hooks forward to their subscription: the latest token function, `renewCookie` and callbacks (they may
+ * change every render without reconnecting), with status and error kept in the component's state.
+ */
+function liveOptions(
+  latest: { current: Omit<SubscribeOptions, 'topics' | 'onUpdate'> },
+  setStatus: (status: HeraldStatus) => void,
+  setError: (error: HeraldClientError) => void,
+) {
+  const current = latest.current;
+  const token = current.token;
+  return {
+    ...current,
+    token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
+    renewCookie: current.renewCookie === undefined ? undefined : () => latest.current.renewCookie?.(),
+    onStatus: (next: HeraldStatus) => {
+      setStatus(next);
+      latest.current.onStatus?.(next);
+    },
+    onGap: () => latest.current.onGap?.(),
+    onError: (next: HeraldClientError) => {
+      setError(next);
+      latest.current.onError?.(next);
+    },
+  };
+}
+
+/** The options whose change needs a new subscription, besides the hub URL and what is subscribed to. */
+function reconnectKey(options: Omit<SubscribeOptions, 'topics' | 'onUpdate'>): unknown[] {
+  return [
+    options.transport ?? 'auto',
+    typeof options.token === 'function' ? 'function' : options.token ?? null,
+    options.shared ?? false,
+    options.credentialKey ?? null,
+  ];
+}
+
 export interface UseHeraldResult {
   lastUpdate: HeraldUpdate | undefined;
   status: HeraldStatus;
@@ -22,36 +59,15 @@ export function useHerald(hubUrl: string, options: SubscribeOptions): UseHeraldR
   const latest = useRef(options);
   latest.current = options;
 
-  const key = JSON.stringify([
-    hubUrl,
-    options.topics,
-    options.types ?? [],
-    options.transport ?? 'auto',
-    typeof options.token === 'function' ? 'function' : options.token ?? null,
-    options.lastEventId ?? null,
-    options.shared ?? false,
-    options.credentialKey ?? null,
-  ]);
+  const key = JSON.stringify([hubUrl, options.topics, options.types ?? [], options.lastEventId ?? null, ...reconnectKey(options)]);
 
   useEffect(() => {
-    const current = latest.current;
-    const token = current.token;
     const subscription = new Subscription(hubUrl, {
-      ...current,
-      token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
-      renewCookie: current.renewCookie === undefined ? undefined : () => latest.current.renewCookie?.(),
+      ...liveOptions(latest, setStatus, setError),
+      topics: latest.current.topics,
       onUpdate: (update) => {
         setLastUpdate(update);
         latest.current.onUpdate?.(update);
-      },
-      onStatus: (next) => {
-        setStatus(next);
-        latest.current.onStatus?.(next);
-      },
-      onGap: () => latest.current.onGap?.(),
-      onError: (next) => {
-        setError(next);
-        latest.current.onError?.(next);
       },
     });
     return () => subscription.close();
@@ -70,7 +86,8 @@ export interface UseCurrentValueResult<T> {
 
 /**
  * The current value of a retained topic while the component is mounted: the hub's latest value at once, then every
- * change (see `CurrentValue`). Resubscribes when the hub URL, topic, transport or a string token change.
+ * change (see `CurrentValue`). Resubscribes when the hub URL, topic, transport, a string token, `shared` or the
+ * credential key change.
  */
 export function useCurrentValue<T = unknown>(hubUrl: string, topic: string, options: CurrentValueOptions<T> = {}): UseCurrentValueResult<T> {
   const [value, setValue] = useState<T | undefined>(undefined);
@@ -79,31 +96,15 @@ export function useCurrentValue<T = unknown>(hubUrl: string, topic: string, opti
   const latest = useRef(options);
   latest.current = options;
 
-  const key = JSON.stringify([
-    hubUrl,
-    topic,
-    options.transport ?? 'auto',
-    typeof options.token === 'function' ? 'function' : options.token ?? null,
-  ]);
+  const key = JSON.stringify([hubUrl, topic, ...reconnectKey(options)]);
 
   useEffect(() => {
-    const current = latest.current;
-    const token = current.token;
     const follower = new CurrentValue<T>(hubUrl, topic, {
-      ...current,
-      token: typeof token === 'function' ? () => (latest.current.token as () => string | Promise<string>)() : token,
+      ...liveOptions(latest, setStatus, setError),
+      parse: latest.current.parse,
       onChange: (next, update) => {
         setValue(() => next);
         latest.current.onChange?.(next, update);
-      },
-      onStatus: (next) => {
-        setStatus(next);
-        latest.current.onStatus?.(next);
-      },
-      onGap: () => latest.current.onGap?.(),
-      onError: (next) => {
-        setError(next);
-        latest.current.onError?.(next);
       },
     });
     return () => follower.close();
