@@ -29,7 +29,6 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
 
     private readonly ILogger<SubscriptionRegistry> _logger;
     private readonly TimeProvider _time;
-    private long _pending;
 
     public SubscriptionRegistry(ISubscriptionLedger ledger, IOptions<HeraldOptions> options, TimeProvider time, ILogger<SubscriptionRegistry> logger)
     {
@@ -40,9 +39,6 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
     }
 
     public bool Enabled => _options.Subscriptions;
-
-    /// <summary>Changes queued and not yet recorded: what a snapshot taken now may still miss (shown in the stats).</summary>
-    public long Pending => Interlocked.Read(ref _pending);
 
     public ValueTask<SubscriptionSnapshot> SnapshotAsync(CancellationToken cancellationToken) => _ledger.SnapshotAsync(cancellationToken);
 
@@ -143,11 +139,7 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
         }
     }
 
-    private void Queue(SubscriptionChange change)
-    {
-        Interlocked.Increment(ref _pending);
-        _changes.Writer.TryWrite(change);
-    }
+    private void Queue(SubscriptionChange change) => _changes.Writer.TryWrite(change);
 
     private async Task RecordLoopAsync(CancellationToken stoppingToken)
     {
@@ -159,15 +151,8 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
                 batch.Add(change);
             }
 
-            try
-            {
-                await RecordWithRetriesAsync(batch, stoppingToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Add(ref _pending, -batch.Count);
-                batch.Clear();
-            }
+            await RecordWithRetriesAsync(batch, stoppingToken).ConfigureAwait(false);
+            batch.Clear();
         }
     }
 
