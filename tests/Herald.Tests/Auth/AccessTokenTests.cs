@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Auth;
 
@@ -215,6 +216,61 @@ public class AccessTokenTests
         hub.Time.Advance(TimeSpan.FromHours(1));
         using var expired = await hub.PostAsync([new("topic", Book1), new("data", "x")], token);
         Assert.Contains("expired", await expired.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", token), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Too_many_streams_under_one_access_tokens_subject_is_429_with_retry_after()
+    {
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            AccessTokens.Configure(o);
+            o.MaxConnectionsPerSubject = 1;
+        });
+        var token = AccessTokens.Subscriber(Book1);
+        await using var first = await hub.SubscribeAsync([Book1], token);
+
+        using var second = await hub.GetRawAsync(HubRequests.TopicQuery(Book1), r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));
+
+        Assert.Contains("MaxConnectionsPerSubject", await second.AssertRefusedAsync(HttpStatusCode.TooManyRequests), StringComparison.Ordinal);
+        Assert.NotNull(second.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_publish_over_the_body_limit_is_413_with_an_access_token_too()
+    {
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            AccessTokens.Configure(o);
+            o.MaxRequestBodySize = 1024;
+        });
+
+        using var response = await hub.PostAsync([new("topic", Book1), new("data", new string('x', 2048))], AccessTokens.Publisher("*"));
+
+        await response.AssertRefusedAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_subscriptions_payload_is_that_of_the_first_subscribe_detail_matching_its_matcher()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        var authorizer = hub.Services.GetRequiredService<Herald.Auth.Authorizer>();
+        var token = AccessTokens.Sign(AccessTokens.Claims(null,
+            AccessTokens.Detail(["subscribe"], [Book1], new JsonObject { ["custom1"] = "foo" }),
+            AccessTokens.Detail(["subscribe"], ["~https://example.com/bar/:id"], new JsonObject { ["custom2"] = "bar" }),
+            AccessTokens.Detail(["publish"], ["*"], null),
+            AccessTokens.Detail(["subscribe"], ["*"], new JsonObject { ["custom3"] = "default" })));
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.Authorization = "Bearer " + token;
+
+        var (claims, error) = await authorizer.AuthenticateSubscriberAsync(context.Request);
+
+        Assert.Null(error);
+        Assert.Equal("foo", claims!.PayloadFor(Book1)!.Value.GetProperty("custom1").GetString());
+        // The subscription's own matcher string read as a topic: the URL pattern matches itself.
+        Assert.Equal("bar", claims.PayloadFor("https://example.com/bar/:id")!.Value.GetProperty("custom2").GetString());
+        Assert.Equal("default", claims.PayloadFor("https://example.com/other")!.Value.GetProperty("custom3").GetString());
+        Assert.Equal(Herald.Auth.TokenDialect.V1, claims.Dialect);
+        Assert.True(authorizer.CanReceivePrivate(claims, ["https://example.com/anything"]));
     }
 
     private static string Forge(string kind)
