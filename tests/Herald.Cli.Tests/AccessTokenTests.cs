@@ -75,6 +75,34 @@ public sealed class AccessTokenTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, legacy.StatusCode);
     }
 
+    [Fact]
+    public async Task Issuers_and_resource_come_from_herald_json_and_the_environment()
+    {
+        _directory.Write("herald.json", $$"""
+            { "Herald": { "Resource": "{{Resource}}", "Issuers": [ { "Id": "{{Issuer}}", "PublisherKeys": [ { "Key": "{{IssuerKey}}" } ] } ] } }
+            """);
+        const string otherIssuer = "https://env-issuer.example.com";
+        const string otherKey = "env-issuer-secret-key-that-is-long-enough-for-hs256";
+        var (process, baseAddress) = await HeraldProcess.ServeAsync(["--jwt-key", HeraldProcess.Key], _directory.Path, new Dictionary<string, string>
+        {
+            ["HERALD_ISSUERS__1__ID"] = otherIssuer,
+            ["HERALD_ISSUERS__1__PUBLISHERKEYS__0__KEY"] = otherKey,
+        });
+        _processes.Add(process);
+        var fromFile = await TokenAsync("--v1", "--key", IssuerKey, "--issuer", Issuer, "--audience", Resource, "--publish", "*");
+        var fromEnvironment = await TokenAsync("--v1", "--key", otherKey, "--issuer", otherIssuer, "--audience", Resource, "--publish", "*");
+
+        using var file = await PublishAsync(baseAddress, fromFile, isPrivate: false);
+        using var environment = await PublishAsync(baseAddress, fromEnvironment, isPrivate: false);
+        using var metadata = await _client.GetAsync(new Uri(baseAddress, "/.well-known/oauth-protected-resource/.well-known/mercure"));
+
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, environment.StatusCode);
+        var document = JsonDocument.Parse(await metadata.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(Resource, document.GetProperty("resource").GetString());
+        Assert.Equal([Issuer, otherIssuer], document.GetProperty("authorization_servers").EnumerateArray().Select(e => e.GetString()));
+    }
+
     [Theory]
     [InlineData("token", "--v1", "--key", IssuerKey, "--audience", Resource, "--publish", "*")]
     [InlineData("token", "--v1", "--key", IssuerKey, "--issuer", Issuer, "--publish", "*")]
