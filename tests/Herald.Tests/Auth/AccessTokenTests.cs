@@ -273,6 +273,40 @@ public class AccessTokenTests
         Assert.True(authorizer.CanReceivePrivate(claims, ["https://example.com/anything"]));
     }
 
+    [Fact]
+    public async Task Removing_an_issuer_or_its_key_on_reload_revokes_its_cached_tokens_and_keeps_the_others()
+    {
+        var reloader = new OptionsReloader();
+        var removed = false;
+        await using var hub = await TestHub.StartAsync(
+            o =>
+            {
+                AccessTokens.Configure(o);
+                if (removed)
+                {
+                    o.Issuers.RemoveAt(0);
+                }
+            },
+            services: s => s.AddSingleton<Microsoft.Extensions.Options.IOptionsChangeTokenSource<HeraldOptions>>(reloader));
+        var first = AccessTokens.Publisher("*");
+        var claims = AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"]));
+        claims["iss"] = AccessTokens.OtherIssuer;
+        var second = AccessTokens.Sign(claims, key: AccessTokens.OtherIssuerKey);
+        foreach (var token in new[] { first, second })
+        {
+            using var before = await hub.PostAsync([new("topic", Book1), new("data", "x")], token);
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        removed = true;
+        reloader.Reload();
+
+        using var revoked = await hub.PostAsync([new("topic", Book1), new("data", "x")], first);
+        Assert.Contains("not an issuer this hub trusts", await revoked.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", first), StringComparison.Ordinal);
+        using var kept = await hub.PostAsync([new("topic", Book1), new("data", "x")], second);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+    }
+
     private static string Forge(string kind)
     {
         var good = AccessTokens.Detail(["publish", "subscribe"], ["*"]);
