@@ -9,8 +9,8 @@ namespace Herald.Tests.Fuzz;
 /// <summary>
 /// Random 1.0 access tokens, correctly signed by a configured issuer, through the real publish and subscribe endpoints:
 /// <c>authorization_details</c> of every shape (wrong types, hostile strings, unknown matcher types, broken URL patterns,
-/// huge arrays), odd <c>typ</c>, <c>aud</c> and <c>iss</c>. Each is answered 200, 401 or 403 (and the publish endpoint
-/// may say 400 about the form), never 500 and nothing thrown; a detail that is not well formed is always 401.
+/// huge arrays), odd <c>typ</c>, <c>aud</c> and <c>iss</c>. Each is answered 200, 401 or 403 (431 when the token is over
+/// Kestrel's header limit), never 500 and nothing thrown; a detail that is not well formed is always 401.
 /// </summary>
 [Trait("Category", Fuzzing.Category)]
 public sealed class AccessTokenFuzzTests
@@ -71,10 +71,11 @@ public sealed class AccessTokenFuzzTests
                 var token = Token(c);
                 using var publish = await hub.PostAsync([new("topic", Topic), new("data", "x")], token);
                 var status = (int)publish.StatusCode;
-                Assert.True(status is 200 or 401 or 403, $"publish {status} for {c.Details?.ToJsonString()}");
+                // 431: Kestrel's own header limit (32 KB), before the endpoint runs: a token of many long matchers exceeds it.
+                Assert.True(status is 200 or 401 or 403 or 431, $"publish {status} for {c.Details?.ToJsonString()}");
                 using var subscribe = await hub.GetRawAsync(HubRequests.TopicQuery(Topic), r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));
-                Assert.True((int)subscribe.StatusCode is 200 or 401, $"subscribe {(int)subscribe.StatusCode} for {c.Details?.ToJsonString()}");
-                if (c.HasDetails && c.Typ is not null && c.Aud == 0 && !WellFormed(c.Details))
+                Assert.True((int)subscribe.StatusCode is 200 or 401 or 431, $"subscribe {(int)subscribe.StatusCode} for {c.Details?.ToJsonString()}");
+                if (status != 431 && c.HasDetails && c.Typ is not null && c.Aud == 0 && !WellFormed(c.Details))
                 {
                     Assert.True(status == 401, $"publish {status}, expected 401, for {c.Details?.ToJsonString()}");
                 }
