@@ -307,6 +307,72 @@ public class AccessTokenTests
         Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
     }
 
+    [Fact]
+    public async Task The_header_token_wins_and_the_query_and_cookies_are_then_ignored()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        using var client = hub.ClientWith(r =>
+        {
+            r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessTokens.Subscriber(Book1));
+            HubRequests.AddQuery(r, "access_token", "junk");
+            HubRequests.AddQuery(r, "authorization", "junk");
+            r.Headers.Add("Cookie", "__Secure-mercure_access_token=junk; mercureAuthorization=junk");
+        });
+        await using var stream = await SseStream.OpenAsync(client, TestHub.HubPath, [Book1], null, null);
+
+        await hub.PublishAsync(Book1, "private", isPrivate: true);
+
+        Assert.Equal("private", (await stream.NextAsync()).Data);
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_an_issuers_rsa_public_key_as_an_hmac_secret_is_refused()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            o.Resource = AccessTokens.Resource;
+            o.Issuers.Add(new HeraldIssuer { Id = AccessTokens.Issuer, PublisherKeys = [new HeraldKey { Algorithm = "RS256", Key = publicPem }] });
+        });
+        var confused = AccessTokens.Sign(AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"])), key: publicPem);
+        var genuine = AccessTokens.SignAsymmetric(rsa, AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"])), kid: null);
+
+        using var refused = await hub.PostAsync([new("topic", Book1), new("data", "x")], confused);
+        using var accepted = await hub.PostAsync([new("topic", Book1), new("data", "x")], genuine);
+
+        Assert.Contains("no publisher key for HS256", await refused.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", confused), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Replay_applies_the_access_tokens_grants_as_live_delivery_does()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        await hub.PublishAsync(Book1, "granted", isPrivate: true);
+        await hub.PublishAsync(Book2, "not granted", isPrivate: true);
+        await hub.PublishAsync(Book2, "public");
+
+        await using var stream = await hub.SubscribeAsync(["https://example.com/books/{id}"], AccessTokens.Subscriber(Book1), lastEventId: "earliest");
+
+        Assert.Equal(["granted", "public"], (await stream.ReadUntilDataAsync("public")).Select(e => e.Data));
+    }
+
+    [Fact]
+    public async Task A_stream_opened_with_an_access_token_closes_at_its_exp()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure, fakeTime: true);
+        var claims = AccessTokens.Claims(null, AccessTokens.Detail(["subscribe"], ["*"]));
+        claims["exp"] = hub.Time!.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds();
+        await using var stream = await hub.SubscribeAsync([Book1], AccessTokens.Sign(claims));
+
+        hub.Time.Advance(TimeSpan.FromSeconds(60));
+
+        await stream.Completion.WaitAsync(SseStream.WaitLimit);
+        await hub.PublishAsync(Book1, "private, after exp", isPrivate: true);
+        Assert.DoesNotContain("after exp", stream.RawText, StringComparison.Ordinal);
+    }
+
     private static string Forge(string kind)
     {
         var good = AccessTokens.Detail(["publish", "subscribe"], ["*"]);
