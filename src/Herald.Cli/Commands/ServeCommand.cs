@@ -20,6 +20,10 @@ internal static class ServeCommand
     private static readonly Option<string[]> JwtKey = new("--jwt-key") { Description = $"key for publisher and subscriber tokens: {KeySyntax}" };
     private static readonly Option<string[]> PublisherKey = new("--publisher-key") { Description = $"key for publisher tokens (replaces --jwt-key for publishing): {KeySyntax}" };
     private static readonly Option<string[]> SubscriberKey = new("--subscriber-key") { Description = $"key for subscriber tokens (replaces --jwt-key for subscribing): {KeySyntax}" };
+    private static readonly Option<string?> Issuer = new("--issuer") { Description = "a Mercure 1.0 issuer: its at+jwt access tokens (iss ID) are verified with --issuer-key / --issuer-jwks only; needs --resource" };
+    private static readonly Option<string[]> IssuerKey = new("--issuer-key") { Description = $"key of --issuer, for both roles: {KeySyntax}" };
+    private static readonly Option<string?> IssuerJwks = new("--issuer-jwks") { Description = "JWK Set URL of --issuer (https; http only for localhost), fetched and cached" };
+    private static readonly Option<string?> Resource = new("--resource") { Description = "the hub's resource identifier, which 1.0 access tokens must name in aud (e.g. https://hub.example.com/.well-known/mercure)" };
     private static readonly Option<bool> RequireExp = new("--require-exp") { Description = "refuse tokens without an exp claim" };
     private static readonly Option<string?> CookieName = new("--cookie-name") { Description = $"cookie a browser's token is read from [default: {HeraldOptions.DefaultCookieName}]" };
     private static readonly Option<string[]> PublishOrigins = new("--publish-origins") { Description = "origins allowed to publish with a cookie (repeatable or comma-separated; * for any present origin)" };
@@ -78,7 +82,7 @@ internal static class ServeCommand
     {
         var command = new Command("serve", "Run the hub.")
         {
-            Listen, JwtKey, PublisherKey, SubscriberKey, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
+            Listen, JwtKey, PublisherKey, SubscriberKey, Issuer, IssuerKey, IssuerJwks, Resource, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
             Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Subscriptions, Metrics, MetricsListen, Bridge, ConfigFile, Dev,
         };
@@ -92,6 +96,10 @@ internal static class ServeCommand
         JwtKeys = NullIfEmpty(parseResult.GetValue(JwtKey)),
         PublisherKeys = NullIfEmpty(parseResult.GetValue(PublisherKey)),
         SubscriberKeys = NullIfEmpty(parseResult.GetValue(SubscriberKey)),
+        Issuer = parseResult.GetValue(Issuer),
+        IssuerKeys = NullIfEmpty(parseResult.GetValue(IssuerKey)),
+        IssuerJwks = parseResult.GetValue(IssuerJwks),
+        Resource = parseResult.GetValue(Resource),
         RequireExp = parseResult.GetResult(RequireExp) is null or { Implicit: true } ? null : parseResult.GetValue(RequireExp),
         Anonymous = parseResult.GetResult(Anonymous) is null or { Implicit: true } ? null : parseResult.GetValue(Anonymous),
         CookieName = parseResult.GetValue(CookieName),

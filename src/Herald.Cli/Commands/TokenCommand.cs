@@ -9,8 +9,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace Herald.Cli.Commands;
 
 /// <summary>
-/// <c>herald token</c>: prints a JWT carrying the <c>mercure</c> claim, and nothing else on stdout, so
-/// <c>$(herald token …)</c> works in scripts. HMAC secrets or PEM private keys.
+/// <c>herald token</c>: prints a JWT carrying the <c>mercure</c> claim (or, with <c>--v1</c>, a Mercure 1.0 <c>at+jwt</c>
+/// access token with <c>authorization_details</c>), and nothing else on stdout, so <c>$(herald token …)</c> works in
+/// scripts. HMAC secrets or PEM private keys.
 /// </summary>
 internal static class TokenCommand
 {
@@ -44,17 +45,64 @@ internal static class TokenCommand
 
     private static readonly Option<string?> Kid = new("--kid") { Description = "key id (kid header): selects the hub's key with that KeyId" };
 
-    private static readonly Option<TimeSpan?> Ttl = Durations.Option("--ttl", "lifetime, sets exp [default: no expiry]");
+    private static readonly Option<TimeSpan?> Ttl = Durations.Option("--ttl", "lifetime, sets exp [default: no expiry; 1h with --v1]");
+
+    private static readonly Option<bool> V1 = new("--v1") { Description = "a Mercure 1.0 access token (typ at+jwt, authorization_details); needs --issuer and --audience" };
+
+    private static readonly Option<string?> Issuer = new("--issuer") { Description = "with --v1: iss, the issuer id the hub is configured with (--issuer of herald serve)" };
+
+    private static readonly Option<string[]> Audience = new("--audience") { Description = "with --v1: aud, the hub's resource identifier (--resource of herald serve); repeatable" };
+
+    private static readonly Option<string?> Subject = new("--sub") { Description = "sub claim: identifies the subscriber (subscription events, per-subject limits)" };
+
+    private static readonly Option<string[]> PublishPattern = new("--publish-pattern") { Description = "with --v1: URL pattern the token may publish to (repeatable)" };
+
+    private static readonly Option<string[]> SubscribePattern = new("--subscribe-pattern") { Description = "with --v1: URL pattern the token may receive private updates for (repeatable)" };
+
+    /// <summary>1 hour: a 1.0 access token must expire, and short-lived is what the draft asks for.</summary>
+    private static readonly TimeSpan DefaultV1Ttl = TimeSpan.FromHours(1);
 
     public static Command Create()
     {
-        var command = new Command("token", "Print a JWT for the hub (mercure claim); only the token goes to stdout.") { Key, Alg, Publish, Subscribe, Payload, Ttl, Kid };
+        var command = new Command("token", "Print a JWT for the hub (mercure claim, or a 1.0 access token with --v1); only the token goes to stdout.")
+        {
+            Key, Alg, Publish, Subscribe, Payload, Ttl, Kid, V1, Issuer, Audience, Subject, PublishPattern, SubscribePattern,
+        };
         command.SetAction(parseResult =>
         {
             try
             {
                 var publish = parseResult.GetValue(Publish) ?? [];
                 var subscribe = parseResult.GetValue(Subscribe) ?? [];
+                if (parseResult.GetValue(V1))
+                {
+                    var publishPatterns = parseResult.GetValue(PublishPattern) ?? [];
+                    var subscribePatterns = parseResult.GetValue(SubscribePattern) ?? [];
+                    var accessToken = CreateV1(
+                        parseResult.GetValue(Key) ?? Environment.GetEnvironmentVariable("HERALD_JWTKEY"),
+                        parseResult.GetValue(Alg) ?? "HS256",
+                        new V1Grants(publish, publishPatterns, subscribe, subscribePatterns),
+                        parseResult.GetValue(Payload),
+                        parseResult.GetValue(Issuer),
+                        parseResult.GetValue(Audience) ?? [],
+                        parseResult.GetValue(Subject),
+                        parseResult.GetValue(Ttl) ?? DefaultV1Ttl,
+                        parseResult.GetValue(Kid),
+                        DateTime.UtcNow);
+                    if (publish.Length + publishPatterns.Length + subscribe.Length + subscribePatterns.Length == 0)
+                    {
+                        Console.Error.WriteLine("herald: token: warning: no --publish or --subscribe: this token cannot publish and receives only public updates (e.g. --publish '*')");
+                    }
+
+                    Console.Out.WriteLine(accessToken);
+                    return Cli.Ok;
+                }
+
+                if (parseResult.GetValue(PublishPattern) is { Length: > 0 } || parseResult.GetValue(SubscribePattern) is { Length: > 0 })
+                {
+                    throw new UsageException("--publish-pattern and --subscribe-pattern are for --v1 tokens (0.x tokens take URI templates in --publish and --subscribe)");
+                }
+
                 var token = Create(
                     parseResult.GetValue(Key) ?? Environment.GetEnvironmentVariable("HERALD_JWTKEY"),
                     parseResult.GetValue(Alg) ?? "HS256",
@@ -136,6 +184,113 @@ internal static class TokenCommand
         // Without this the handler adds a one-hour exp of its own; expiry is --ttl's business.
         var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
         return handler.CreateToken(descriptor);
+    }
+
+    /// <summary>The topics of a 1.0 token, by action: exact topics (or <c>*</c>) and URL patterns.</summary>
+    internal sealed record V1Grants(string[] Publish, string[] PublishPatterns, string[] Subscribe, string[] SubscribePatterns);
+
+    /// <summary>
+    /// Mints a Mercure 1.0 access token: <c>typ: at+jwt</c>, <c>iss</c>, <c>aud</c>, <c>exp</c>, and one
+    /// <c>authorization_details</c> entry per action (<c>https://mercure.rocks/authorization-detail</c>); the payload
+    /// goes with the subscribe entry.
+    /// </summary>
+    internal static string CreateV1(string? key, string alg, V1Grants grants, string? payloadJson, string? issuer, string[] audience, string? subject, TimeSpan ttl, string? kid, DateTime now)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw new UsageException("--key is required (or set HERALD_JWTKEY)");
+        }
+
+        if (!Algorithms.Contains(alg, StringComparer.Ordinal))
+        {
+            throw new UsageException($"--alg: \"{alg}\" is not one of {string.Join(", ", Algorithms)}");
+        }
+
+        if (string.IsNullOrEmpty(issuer))
+        {
+            throw new UsageException("--v1 needs --issuer: the issuer id the hub trusts (its --issuer)");
+        }
+
+        if (audience.Length == 0)
+        {
+            throw new UsageException("--v1 needs --audience: the hub's resource identifier (its --resource)");
+        }
+
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new UsageException("--ttl must be positive: a 1.0 access token must expire");
+        }
+
+        JsonElement? payload = null;
+        if (payloadJson is not null)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(payloadJson);
+                payload = document.RootElement.ValueKind == JsonValueKind.Object
+                    ? document.RootElement.Clone()
+                    : throw new UsageException("--payload must be a JSON object for a --v1 token");
+            }
+            catch (JsonException e)
+            {
+                throw new UsageException($"--payload is not valid JSON: {e.Message}");
+            }
+        }
+
+        var details = new List<object>();
+        if (grants.Publish.Length + grants.PublishPatterns.Length > 0)
+        {
+            details.Add(Detail("publish", grants.Publish, grants.PublishPatterns, null));
+        }
+
+        if (grants.Subscribe.Length + grants.SubscribePatterns.Length > 0)
+        {
+            details.Add(Detail("subscribe", grants.Subscribe, grants.SubscribePatterns, payload));
+        }
+
+        var claims = new Dictionary<string, object>
+        {
+            ["iss"] = issuer,
+            ["aud"] = audience.Length == 1 ? audience[0] : audience,
+            ["jti"] = Guid.NewGuid().ToString(),
+            ["authorization_details"] = details,
+        };
+        if (!string.IsNullOrEmpty(subject))
+        {
+            claims["sub"] = subject;
+        }
+
+        var signingKey = SigningKey(key, alg);
+        signingKey.KeyId = kid;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            SigningCredentials = new SigningCredentials(signingKey, alg),
+            TokenType = "at+jwt",
+            IssuedAt = now,
+            Expires = now + ttl,
+        };
+        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        return handler.CreateToken(descriptor);
+    }
+
+    private static Dictionary<string, object> Detail(string action, string[] topics, string[] patterns, JsonElement? payload)
+    {
+        var matchers = topics.Select(t => (object)new Dictionary<string, object> { ["match"] = t })
+            .Concat(patterns.Select(p => (object)new Dictionary<string, object> { ["match"] = p, ["match_type"] = "URLPattern" }))
+            .ToList();
+        var detail = new Dictionary<string, object>
+        {
+            ["type"] = "https://mercure.rocks/authorization-detail",
+            ["actions"] = new[] { action },
+            ["topics"] = matchers,
+        };
+        if (payload is { } value)
+        {
+            detail["payload"] = value;
+        }
+
+        return detail;
     }
 
     private static SecurityKey SigningKey(string value, string alg)

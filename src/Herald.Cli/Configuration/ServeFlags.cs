@@ -15,6 +15,18 @@ internal sealed record ServeFlags
 
     public string[]? SubscriberKeys { get; init; }
 
+    /// <summary><c>--issuer ID</c>: one Mercure 1.0 issuer, added to (or replacing the same id in) the configured ones.</summary>
+    public string? Issuer { get; init; }
+
+    /// <summary><c>--issuer-key</c> values for <see cref="Issuer"/>, verifying both roles.</summary>
+    public string[]? IssuerKeys { get; init; }
+
+    /// <summary><c>--issuer-jwks URL</c>: the JWK Set of <see cref="Issuer"/>.</summary>
+    public string? IssuerJwks { get; init; }
+
+    /// <summary><c>--resource</c>: the hub's resource identifier, the <c>aud</c> of 1.0 access tokens.</summary>
+    public string? Resource { get; init; }
+
     public bool? RequireExp { get; init; }
 
     public bool? Anonymous { get; init; }
@@ -109,6 +121,18 @@ internal sealed record ServeFlags
             (options.SubscriberKey, options.SubscriberKeys) = Keys(SubscriberKeys);
         }
 
+        if (Issuer is not null)
+        {
+            var keys = (IssuerKeys ?? []).Select(HeraldKey.Parse).ToList();
+            options.Issuers.RemoveAll(i => i.Id == Issuer);
+            options.Issuers.Add(new HeraldIssuer { Id = Issuer, PublisherKeys = keys, SubscriberKeys = [.. keys], JwksUri = IssuerJwks });
+        }
+        else if (IssuerKeys is not null || IssuerJwks is not null)
+        {
+            throw new UsageException("--issuer-key and --issuer-jwks need --issuer ID (the iss its tokens carry)");
+        }
+
+        options.Resource = Resource ?? options.Resource;
         options.RequireExp = RequireExp ?? options.RequireExp;
         options.Anonymous = Anonymous ?? options.Anonymous;
         options.CookieName = CookieName ?? options.CookieName;

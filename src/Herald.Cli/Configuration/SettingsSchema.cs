@@ -42,6 +42,7 @@ internal sealed class SettingsSchema(Type options, IReadOnlyDictionary<string, T
     /// <param name="unknownKeys">Refuse keys no option reads: right for files, not for an environment shared with other tools.</param>
     [DynamicDependency(Walked, typeof(HeraldOptions))]
     [DynamicDependency(Walked, typeof(HeraldKey))]
+    [DynamicDependency(Walked, typeof(HeraldIssuer))]
     [DynamicDependency(Walked, typeof(RedisStoreOptions))]
     public Dictionary<string, string?> Check(IConfiguration configuration, string? section, Func<string, string> describe, bool unknownKeys)
     {

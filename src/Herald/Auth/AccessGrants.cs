@@ -91,17 +91,9 @@ internal sealed class MatcherSet
             return false;
         }
 
-        // Parsed once for all the patterns; a topic that is not a URL matches no pattern.
-        var resolved = WhatwgUrlParser.Parse(topic, hubUrl);
-        if (resolved is null)
-        {
-            return false;
-        }
-
-        long work = 0;
         foreach (var pattern in _patterns)
         {
-            if (pattern.Matches(topic, resolved, ref work))
+            if (PatternMatches(pattern, topic, hubUrl))
             {
                 return true;
             }
@@ -109,6 +101,78 @@ internal sealed class MatcherSet
 
         return false;
     }
+
+    /// <summary>
+    /// A URL pattern against a topic, remembered: compiled patterns are shared by every token carrying them
+    /// (<see cref="SubscribeMatchers.CompiledPattern"/>), so when a private update is checked for many subscribers the
+    /// first pays the parse and the test (tens of µs) and the others a lookup. Bounded; cleared whole when full.
+    /// </summary>
+    private static bool PatternMatches(TopicMatcher pattern, string topic, string hubUrl)
+    {
+        if (Results.TryGetValue((pattern, topic), out var matched))
+        {
+            return matched;
+        }
+
+        // A topic that is not a URL matches no pattern.
+        long work = 0;
+        matched = Resolve(topic, hubUrl) is { } resolved && pattern.Matches(topic, resolved, ref work);
+        if (Results.Count >= ResultCapacity)
+        {
+            Results.Clear();
+        }
+
+        Results.TryAdd((pattern, topic), matched);
+        return matched;
+    }
+
+    /// <summary>
+    /// Topics parsed against the grant base, shared by all tokens: a private update is checked once per subscriber,
+    /// and parsing the topic costs several times a pattern test (see docs/security.md). Cleared whole when full.
+    /// </summary>
+    private static WhatwgUrl? Resolve(string topic, string hubUrl)
+    {
+        if (ResolvedTopics.TryGetValue((hubUrl, topic), out var cached))
+        {
+            return cached;
+        }
+
+        var resolved = WhatwgUrlParser.Parse(topic, BaseOf(hubUrl));
+        if (ResolvedTopics.Count >= ResolvedCapacity)
+        {
+            ResolvedTopics.Clear();
+        }
+
+        ResolvedTopics.TryAdd((hubUrl, topic), resolved);
+        return resolved;
+    }
+
+    private static WhatwgUrl? BaseOf(string hubUrl)
+    {
+        if (_base is { } known && known.Url == hubUrl)
+        {
+            return known.Parsed;
+        }
+
+        var parsed = WhatwgUrlParser.Parse(hubUrl);
+        _base = new ParsedBase(hubUrl, parsed);
+        return parsed;
+    }
+
+    /// <summary>4,096 topics: the ones private updates are being published on now; a miss only costs a parse.</summary>
+    private const int ResolvedCapacity = 4096;
+
+    /// <summary>16,384 (pattern, topic) results: a few hundred bytes each, a few MB at most.</summary>
+    private const int ResultCapacity = 16_384;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string HubUrl, string Topic), WhatwgUrl?> ResolvedTopics = new();
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(TopicMatcher Pattern, string Topic), bool> Results = new();
+
+    // The grant base is one URL per hub (Resource): the last one parsed is kept, swapped as one reference.
+    private static volatile ParsedBase? _base;
+
+    private sealed record ParsedBase(string Url, WhatwgUrl? Parsed);
 
     /// <summary>Accumulates matchers, then freezes them.</summary>
     public sealed class Builder

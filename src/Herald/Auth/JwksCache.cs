@@ -57,9 +57,6 @@ internal sealed partial class JwksCache
     /// <summary>Raised with the fingerprints of keys a refresh dropped, so tokens they verified stop being served from cache.</summary>
     public event Action<IReadOnlySet<string>>? KeysRemoved;
 
-    /// <summary>Fetches the set made so far; for tests and the stats of a fresh hub.</summary>
-    internal int Fetches { get; private set; }
-
     public bool Contains(string fingerprint) => _snapshot?.Fingerprints.Contains(fingerprint) == true;
 
     /// <summary>The keys to try for a token naming <paramref name="kid"/>; null with a reason when no set could be fetched.</summary>
@@ -119,7 +116,6 @@ internal sealed partial class JwksCache
 
     private async Task FetchAsync()
     {
-        Fetches++;
         try
         {
             using var timeout = new CancellationTokenSource(FetchTimeout);
@@ -178,18 +174,18 @@ internal sealed partial class JwksCache
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
-            Failed(e is OperationCanceledException ? $"no answer within {FetchTimeout.TotalSeconds:0} s" : FirstLine(e.Message));
+            Failed(e is OperationCanceledException ? $"no answer within {FetchTimeout.TotalSeconds:0} s" : "the request failed", e);
         }
     }
 
-    private void Failed(string reason)
+    private void Failed(string reason, Exception? exception = null)
     {
         lock (_lock)
         {
             _lastFailed = true;
         }
 
-        LogFetchFailed(_logger, IssuerId, Uri, reason);
+        LogFetchFailed(_logger, IssuerId, Uri, reason, exception);
     }
 
     /// <summary>
@@ -315,17 +311,11 @@ internal sealed partial class JwksCache
     private static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fetched the key set of issuer {Issuer}: {Keys} keys ({Skipped} skipped: not signing keys Herald verifies)")]
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Fetched the key set of issuer {Issuer}: {Keys} keys ({Skipped} skipped: not signing keys Herald verifies)")]
     private static partial void LogFetched(ILogger logger, string issuer, int keys, int skipped);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fetch the key set of issuer {Issuer} from {Uri}: {Reason}")]
-    private static partial void LogFetchFailed(ILogger logger, string issuer, string uri, string reason);
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Could not fetch the key set of issuer {Issuer} from {Uri}: {Reason}")]
+    private static partial void LogFetchFailed(ILogger logger, string issuer, string uri, string reason, Exception? exception);
 
     private sealed class Snapshot(List<VerificationKey> keys, DateTimeOffset fetchedAt)
     {

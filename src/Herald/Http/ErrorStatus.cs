@@ -16,6 +16,7 @@ internal static class ErrorStatus
         ErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unmapped error kind"),
     };
 }

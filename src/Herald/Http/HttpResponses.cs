@@ -25,7 +25,7 @@ internal static class HttpResponses
             response.Headers.WWWAuthenticate = challenge;
         }
 
-        if (error.Kind == ErrorKind.Unavailable)
+        if (error.Kind is ErrorKind.Unavailable or ErrorKind.TooManyRequests)
         {
             response.Headers.RetryAfter = error.RetryAfterSeconds ?? HeraldError.DefaultRetryAfterSeconds;
         }

@@ -124,7 +124,9 @@ internal sealed partial class SubscriptionGate(
         var (subject, subjectRefusal) = quotas.HoldSubject(claims.Subject);
         if (subjectRefusal is not null)
         {
-            return (null, Refuse(subjectRefusal));
+            // Draft-08 suggests 429 for too many subscriptions under one token; 0.x clients keep the 503 they know.
+            var refusal = Refuse(subjectRefusal);
+            return (null, claims.Dialect == Auth.TokenDialect.V1 ? refusal with { Kind = ErrorKind.TooManyRequests } : refusal);
         }
 
         if (subject is not null)

@@ -26,6 +26,9 @@ internal enum ErrorKind
 
     /// <summary>The hub cannot serve this now (shutting down, over a limit, store unreachable); retry later.</summary>
     Unavailable,
+
+    /// <summary>This caller (a 1.0 token's subject) holds too many streams; retry once one closed (draft-08's 429).</summary>
+    TooManyRequests,
 }
 
 /// <summary>

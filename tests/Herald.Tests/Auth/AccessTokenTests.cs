@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Herald.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Tests.Auth;
 
@@ -215,6 +216,161 @@ public class AccessTokenTests
         hub.Time.Advance(TimeSpan.FromHours(1));
         using var expired = await hub.PostAsync([new("topic", Book1), new("data", "x")], token);
         Assert.Contains("expired", await expired.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", token), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Too_many_streams_under_one_access_tokens_subject_is_429_with_retry_after()
+    {
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            AccessTokens.Configure(o);
+            o.MaxConnectionsPerSubject = 1;
+        });
+        var token = AccessTokens.Subscriber(Book1);
+        await using var first = await hub.SubscribeAsync([Book1], token);
+
+        using var second = await hub.GetRawAsync(HubRequests.TopicQuery(Book1), r => r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token));
+
+        Assert.Contains("MaxConnectionsPerSubject", await second.AssertRefusedAsync(HttpStatusCode.TooManyRequests), StringComparison.Ordinal);
+        Assert.NotNull(second.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task A_publish_over_the_body_limit_is_413_with_an_access_token_too()
+    {
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            AccessTokens.Configure(o);
+            o.MaxRequestBodySize = 1024;
+        });
+
+        using var response = await hub.PostAsync([new("topic", Book1), new("data", new string('x', 2048))], AccessTokens.Publisher("*"));
+
+        await response.AssertRefusedAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_subscriptions_payload_is_that_of_the_first_subscribe_detail_matching_its_matcher()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        var authorizer = hub.Services.GetRequiredService<Herald.Auth.Authorizer>();
+        var token = AccessTokens.Sign(AccessTokens.Claims(null,
+            AccessTokens.Detail(["subscribe"], [Book1], new JsonObject { ["custom1"] = "foo" }),
+            AccessTokens.Detail(["subscribe"], ["~https://example.com/bar/:id"], new JsonObject { ["custom2"] = "bar" }),
+            AccessTokens.Detail(["publish"], ["*"], null),
+            AccessTokens.Detail(["subscribe"], ["*"], new JsonObject { ["custom3"] = "default" })));
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.Authorization = "Bearer " + token;
+
+        var (claims, error) = await authorizer.AuthenticateSubscriberAsync(context.Request);
+
+        Assert.Null(error);
+        Assert.Equal("foo", claims!.PayloadFor(Book1)!.Value.GetProperty("custom1").GetString());
+        // The subscription's own matcher string read as a topic: the URL pattern matches itself.
+        Assert.Equal("bar", claims.PayloadFor("https://example.com/bar/:id")!.Value.GetProperty("custom2").GetString());
+        Assert.Equal("default", claims.PayloadFor("https://example.com/other")!.Value.GetProperty("custom3").GetString());
+        Assert.Equal(Herald.Auth.TokenDialect.V1, claims.Dialect);
+        Assert.True(authorizer.CanReceivePrivate(claims, ["https://example.com/anything"]));
+    }
+
+    [Fact]
+    public async Task Removing_an_issuer_or_its_key_on_reload_revokes_its_cached_tokens_and_keeps_the_others()
+    {
+        var reloader = new OptionsReloader();
+        var removed = false;
+        await using var hub = await TestHub.StartAsync(
+            o =>
+            {
+                AccessTokens.Configure(o);
+                if (removed)
+                {
+                    o.Issuers.RemoveAt(0);
+                }
+            },
+            services: s => s.AddSingleton<Microsoft.Extensions.Options.IOptionsChangeTokenSource<HeraldOptions>>(reloader));
+        var first = AccessTokens.Publisher("*");
+        var claims = AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"]));
+        claims["iss"] = AccessTokens.OtherIssuer;
+        var second = AccessTokens.Sign(claims, key: AccessTokens.OtherIssuerKey);
+        foreach (var token in new[] { first, second })
+        {
+            using var before = await hub.PostAsync([new("topic", Book1), new("data", "x")], token);
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        removed = true;
+        reloader.Reload();
+
+        using var revoked = await hub.PostAsync([new("topic", Book1), new("data", "x")], first);
+        Assert.Contains("not an issuer this hub trusts", await revoked.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", first), StringComparison.Ordinal);
+        using var kept = await hub.PostAsync([new("topic", Book1), new("data", "x")], second);
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_header_token_wins_and_the_query_and_cookies_are_then_ignored()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        using var client = hub.ClientWith(r =>
+        {
+            r.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AccessTokens.Subscriber(Book1));
+            HubRequests.AddQuery(r, "access_token", "junk");
+            HubRequests.AddQuery(r, "authorization", "junk");
+            r.Headers.Add("Cookie", "__Secure-mercure_access_token=junk; mercureAuthorization=junk");
+        });
+        await using var stream = await SseStream.OpenAsync(client, TestHub.HubPath, [Book1], null, null);
+
+        await hub.PublishAsync(Book1, "private", isPrivate: true);
+
+        Assert.Equal("private", (await stream.NextAsync()).Data);
+    }
+
+    [Fact]
+    public async Task A_token_signed_with_an_issuers_rsa_public_key_as_an_hmac_secret_is_refused()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
+        await using var hub = await TestHub.StartAsync(o =>
+        {
+            o.Resource = AccessTokens.Resource;
+            o.Issuers.Add(new HeraldIssuer { Id = AccessTokens.Issuer, PublisherKeys = [new HeraldKey { Algorithm = "RS256", Key = publicPem }] });
+        });
+        var confused = AccessTokens.Sign(AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"])), key: publicPem);
+        var genuine = AccessTokens.SignAsymmetric(rsa, AccessTokens.Claims(null, AccessTokens.Detail(["publish"], ["*"])), kid: null);
+
+        using var refused = await hub.PostAsync([new("topic", Book1), new("data", "x")], confused);
+        using var accepted = await hub.PostAsync([new("topic", Book1), new("data", "x")], genuine);
+
+        Assert.Contains("no publisher key for HS256", await refused.AssertBearerAsync(HttpStatusCode.Unauthorized, "invalid_token", confused), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task Replay_applies_the_access_tokens_grants_as_live_delivery_does()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure);
+        await hub.PublishAsync(Book1, "granted", isPrivate: true);
+        await hub.PublishAsync(Book2, "not granted", isPrivate: true);
+        await hub.PublishAsync(Book2, "public");
+
+        await using var stream = await hub.SubscribeAsync(["https://example.com/books/{id}"], AccessTokens.Subscriber(Book1), lastEventId: "earliest");
+
+        Assert.Equal(["granted", "public"], (await stream.ReadUntilDataAsync("public")).Select(e => e.Data));
+    }
+
+    [Fact]
+    public async Task A_stream_opened_with_an_access_token_closes_at_its_exp()
+    {
+        await using var hub = await TestHub.StartAsync(AccessTokens.Configure, fakeTime: true);
+        var claims = AccessTokens.Claims(null, AccessTokens.Detail(["subscribe"], ["*"]));
+        claims["exp"] = hub.Time!.GetUtcNow().AddSeconds(60).ToUnixTimeSeconds();
+        await using var stream = await hub.SubscribeAsync([Book1], AccessTokens.Sign(claims));
+
+        hub.Time.Advance(TimeSpan.FromSeconds(60));
+
+        await stream.Completion.WaitAsync(SseStream.WaitLimit);
+        await hub.PublishAsync(Book1, "private, after exp", isPrivate: true);
+        Assert.DoesNotContain("after exp", stream.RawText, StringComparison.Ordinal);
     }
 
     private static string Forge(string kind)
