@@ -34,15 +34,19 @@ async function renewAcrossExpiries(t, options, credential) {
   assert.equal(new Set(data).size, data.length, 'an update was delivered twice');
   assert.deepEqual(data, published, 'updates were lost or reordered');
   assert.ok(published.length >= 50, `only ${published.length} updates published`);
+  // Closed before the requests are judged: a renewal may have just begun a request the hub has not answered yet.
+  await page.evaluate(() => window.closeHerald());
+  await env.wait.until(() => env.server.streams.every((s) => !s.open), 'every stream to end');
   const streams = env.server.streams;
   assert.deepEqual(streams.filter((s) => !s[credential]), [], `the hub saw a subscription request without the ${credential}`);
-  assert.deepEqual(streams.map((s) => s.status), streams.map(() => 200), 'a subscription request was refused');
+  assert.deepEqual(streams.slice(0, -1).map((s) => s.status), streams.slice(0, -1).map(() => 200), 'a subscription request was refused');
+  const last = streams.at(-1);
+  assert.ok(last.status === 200 || (last.status === undefined && last.endedBy === 'client'), `the last request was answered ${last.status}`);
   // Each stream was replaced by the client before the hub closed it at exp: renewed on the notice, not after the cut.
   assert.deepEqual(streams.slice(0, -1).map((s) => s.endedBy), streams.slice(0, -1).map(() => 'client'));
   assert.equal(seen.statuses.filter((s) => s === 'reconnecting').length, 0, 'a renewal went through a reconnect');
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(env.pageErrors, []);
-  await page.evaluate(() => window.closeHerald());
 }
 
 test('Chromium: fetch with a token function renews 3 s tokens on the hub\'s notice, five times while 20 updates/s are published: 0 lost, 0 duplicated, every request with a token', { timeout: 90_000 }, async (t) => {
