@@ -98,6 +98,9 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     public HeraldClaims Claims { get; }
 
+    /// <summary>Set when the subscriber asked for deltas (docs/deltas.md): the values it has, per retained topic.</summary>
+    public Deltas.DeltaBases? Deltas { get; init; }
+
     /// <summary>Frames at or before this position were already sent by replay and are skipped when dequeued.</summary>
     public long ReplayedUpTo { get; set; }
 

@@ -128,7 +128,10 @@ internal sealed partial class SubscriptionGate(
             return (null, HeraldError.Unavailable("the history store is unavailable: " + unavailable));
         }
 
-        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)), null);
+        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request))
+        {
+            Deltas = Deltas.DeltaFormatsParser.Parse(request.Query[Deltas.JsonDelta.QueryParameter]),
+        }, null);
     }
 
     private HeraldError Refuse(LimitRefusal refusal)
