@@ -1,7 +1,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface SseCallbacks {
-  onEvent(event: EventSourceMessage): void;
+  /** `delta`: the frame's `herald-delta` field (a patch, docs/deltas.md), which eventsource-parser does not pass on. */
+  onEvent(event: EventSourceMessage, delta?: string): void;
   onRetry?(ms: number): void;
   onComment?(comment: string): void;
   /**
@@ -30,7 +31,7 @@ export interface SseDecoder {
 export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
   const decoder = new TextDecoder('utf-8');
   const parser = createParser({
-    onEvent: (event) => callbacks.onEvent(event),
+    onEvent: (event) => callbacks.onEvent(event, dispatchDelta),
     onRetry: (ms) => callbacks.onRetry?.(ms),
     onComment: (comment) => callbacks.onComment?.(comment),
   });
@@ -40,19 +41,26 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
   let lineDropped = false;
   let frameId: string | undefined;
   let frameHasData = false;
+  // The frame's herald-delta field, and that of the frame the parser is dispatching (set just before its blank line).
+  let frameDelta: string | undefined;
+  let dispatchDelta: string | undefined;
   const endLine = (text: string): void => {
     if (text === '') {
       if (frameId !== undefined && !frameHasData) {
         callbacks.onId?.(frameId);
       }
+      dispatchDelta = frameHasData ? frameDelta : undefined;
       frameId = undefined;
       frameHasData = false;
+      frameDelta = undefined;
       return;
     }
     const colon = text.indexOf(':');
     const field = colon < 0 ? text : text.slice(0, colon);
     if (field === 'data') {
       frameHasData = true;
+    } else if (field === 'herald-delta' && !lineDropped) {
+      frameDelta = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
     } else if (field === 'id' && !lineDropped) {
       const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
       if (!value.includes('\0')) {
@@ -82,9 +90,17 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
     const lines = afterCr && text.startsWith('\n') ? text.slice(1) : text;
     afterCr = text.endsWith('\r');
     if (lines.length > 0) {
+      // Line by line, the watcher first: it knows a frame's herald-delta field when the parser dispatches the frame.
       const normalized = lines.replace(/\r\n?/g, '\n');
-      parser.feed(normalized);
-      watch(normalized);
+      let start = 0;
+      for (let lf = normalized.indexOf('\n'); start < normalized.length; lf = normalized.indexOf('\n', start)) {
+        const end = lf < 0 ? normalized.length : lf + 1;
+        const piece = normalized.slice(start, end);
+        watch(piece);
+        parser.feed(piece);
+        dispatchDelta = undefined;
+        start = end;
+      }
     }
   };
   return {
@@ -99,6 +115,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       lineDropped = false;
       frameId = undefined;
       frameHasData = false;
+      frameDelta = undefined;
     },
   };
 }

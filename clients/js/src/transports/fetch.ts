@@ -1,3 +1,4 @@
+import { DELTA_FORMATS, DELTA_PARAMETER } from '../delta.js';
 import { HeraldClientError } from '../errors.js';
 import { createSseDecoder } from '../sse.js';
 import { buildUrl, classify, isAbort, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
@@ -36,7 +37,10 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
   try {
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
-    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, inQuery ? { lastEventID: resumeFrom } : {}), {
+    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, {
+      lastEventID: inQuery ? resumeFrom : undefined,
+      [DELTA_PARAMETER]: context.deltas ? DELTA_FORMATS : undefined,
+    }), {
       headers,
       cache: 'no-store',
       credentials: 'same-origin',
@@ -55,12 +59,12 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     }
 
     const decoder = createSseDecoder({
-      onEvent: (event) => {
+      onEvent: (event, delta) => {
         if (event.event === TOKEN_EXPIRING_EVENT && event.id === undefined) {
           context.onTokenExpiring(event.data);
           return;
         }
-        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data });
+        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data, ...(delta === undefined ? {} : { delta }) });
       },
       onRetry: (ms) => context.onRetry(ms),
       // An id alone (the end of a retained snapshot) is the resume point too.
