@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 namespace Herald.Tests.Shared;
 
 /// <summary>
-/// The bundles of issue 19: ~1,700 bots of 7 fields (~200 KB), keyed by id (<c>{"bots":{"bot-0001":{…}}}</c>) or as an
+/// The bundles of issue 19: ~1,700 bots of 6 fields (~200 KB), keyed by id (<c>{"bots":{"bot-0001":{…}}}</c>) or as an
 /// array (<c>[{"id":"bot-0001",…}]</c>), and versions of it where 1 % of the fields changed from the last.
 /// </summary>
-internal sealed class Bundles(bool keyed, int seed = 1, int bots = 1700)
+internal sealed class Bundles(bool keyed, int seed = 1, int bots = 1700, double changing = 0.01)
 {
     private static readonly string[] Statuses = ["up", "down", "degraded", "starting", "stopping"];
     private static readonly string[] Changing = ["status", "cpu", "memory", "updated"];
@@ -15,22 +15,21 @@ internal sealed class Bundles(bool keyed, int seed = 1, int bots = 1700)
     private readonly JsonObject[] _bots = [.. Enumerable.Range(1, bots).Select(i => new JsonObject
     {
         ["id"] = $"bot-{i:D4}",
-        ["name"] = $"Trading bot {i} ✓",
+        ["name"] = $"Bot {i} ✓",
         ["status"] = Statuses[i % Statuses.Length],
         ["cpu"] = i % 100,
         ["memory"] = 256 + i,
-        ["region"] = i % 3 == 0 ? "eu-west-1" : "us-east-2",
         ["updated"] = "2026-12-01T15:00:00.000Z",
     })];
 
     private int _version;
 
-    /// <summary>The next version: 1 % of all fields changed (the first call returns the starting bundle).</summary>
+    /// <summary>The next version: 1 % (<c>changing</c>) of all fields changed (the first call returns the starting bundle).</summary>
     public string Next()
     {
         if (_version++ > 0)
         {
-            var changes = _bots.Length * 7 / 100;
+            var changes = (int)(_bots.Length * 6 * changing);
             for (var i = 0; i < changes; i++)
             {
                 var bot = _bots[_random.Next(_bots.Length)];

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -57,12 +58,23 @@ internal static class JsonDiff
         return buffer.WrittenCount > limit ? null : buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// The same JSON text: equal, found with one vectorized comparison (most of a bundle did not change). Different text
+    /// may still be equal JSON (<c>1.0</c> and <c>1</c>, escapes, member order): <see cref="Same"/> then asks DeepEquals.
+    /// </summary>
+    private static bool SameText(JsonElement a, JsonElement b) =>
+        JsonMarshal.GetRawUtf8Value(a).SequenceEqual(JsonMarshal.GetRawUtf8Value(b));
+
+    private static bool Same(JsonElement a, JsonElement b) => SameText(a, b) || JsonElement.DeepEquals(a, b);
+
     private static bool WriteMerge(Utf8JsonWriter writer, JsonElement from, JsonElement to, int limit)
     {
         writer.WriteStartObject();
+        var before = Members.Of(from);
+        var after = Members.Of(to);
         foreach (var member in from.EnumerateObject())
         {
-            if (!to.TryGetProperty(member.Name, out _))
+            if (!after.TryGet(member.Name, out _))
             {
                 writer.WriteNull(member.Name);
             }
@@ -71,8 +83,13 @@ internal static class JsonDiff
         foreach (var member in to.EnumerateObject())
         {
             var value = member.Value;
-            if (from.TryGetProperty(member.Name, out var old))
+            if (before.TryGet(member.Name, out var old))
             {
+                if (SameText(old, value))
+                {
+                    continue;
+                }
+
                 if (old.ValueKind == JsonValueKind.Object && value.ValueKind == JsonValueKind.Object)
                 {
                     if (!JsonElement.DeepEquals(old, value))
@@ -129,6 +146,11 @@ internal static class JsonDiff
         /// <summary>False once the patch is over the limit.</summary>
         public bool Diff(StringBuilder path, JsonElement from, JsonElement to)
         {
+            if (SameText(from, to))
+            {
+                return true;
+            }
+
             if (from.ValueKind == JsonValueKind.Object && to.ValueKind == JsonValueKind.Object)
             {
                 return DiffObjects(path, from, to);
@@ -145,9 +167,11 @@ internal static class JsonDiff
         private bool DiffObjects(StringBuilder path, JsonElement from, JsonElement to)
         {
             var length = path.Length;
+            var before = Members.Of(from);
+            var after = Members.Of(to);
             foreach (var member in from.EnumerateObject())
             {
-                if (!to.TryGetProperty(member.Name, out _) && !Write("remove", Append(path, member.Name), null))
+                if (!after.TryGet(member.Name, out _) && !Write("remove", Append(path, member.Name), null))
                 {
                     return false;
                 }
@@ -158,7 +182,7 @@ internal static class JsonDiff
             foreach (var member in to.EnumerateObject())
             {
                 Append(path, member.Name);
-                var ok = from.TryGetProperty(member.Name, out var old) ? Diff(path, old, member.Value) : Write("add", path, member.Value);
+                var ok = before.TryGet(member.Name, out var old) ? Diff(path, old, member.Value) : Write("add", path, member.Value);
                 path.Length = length;
                 if (!ok)
                 {
@@ -177,13 +201,13 @@ internal static class JsonDiff
             var old = before.Length;
             var now = after.Length;
             var prefix = 0;
-            while (prefix < old && prefix < now && JsonElement.DeepEquals(before[prefix], after[prefix]))
+            while (prefix < old && prefix < now && Same(before[prefix], after[prefix]))
             {
                 prefix++;
             }
 
             var suffix = 0;
-            while (suffix < old - prefix && suffix < now - prefix && JsonElement.DeepEquals(before[old - 1 - suffix], after[now - 1 - suffix]))
+            while (suffix < old - prefix && suffix < now - prefix && Same(before[old - 1 - suffix], after[now - 1 - suffix]))
             {
                 suffix++;
             }
@@ -257,5 +281,44 @@ internal static class JsonDiff
         }
 
         private static StringBuilder Append(StringBuilder path, int index) => path.Append('/').Append(index);
+    }
+
+    /// <summary>
+    /// An object's members by name. <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> scans the object, so a
+    /// bundle keyed by 1,700 ids would cost 1,700² comparisons: large objects get a dictionary (the last of duplicate
+    /// names wins, as in <see cref="System.Text.Json.Nodes.JsonObject"/>; verification catches any disagreement).
+    /// </summary>
+    private readonly struct Members
+    {
+        private const int Scan = 16;
+
+        private readonly JsonElement _element;
+        private readonly Dictionary<string, JsonElement>? _byName;
+
+        private Members(JsonElement element, Dictionary<string, JsonElement>? byName)
+        {
+            _element = element;
+            _byName = byName;
+        }
+
+        public static Members Of(JsonElement obj)
+        {
+            var count = obj.GetPropertyCount();
+            if (count <= Scan)
+            {
+                return new Members(obj, null);
+            }
+
+            var byName = new Dictionary<string, JsonElement>(count, StringComparer.Ordinal);
+            foreach (var member in obj.EnumerateObject())
+            {
+                byName[member.Name] = member.Value;
+            }
+
+            return new Members(obj, byName);
+        }
+
+        public bool TryGet(string name, out JsonElement value) =>
+            _byName is null ? _element.TryGetProperty(name, out value) : _byName.TryGetValue(name, out value);
     }
 }

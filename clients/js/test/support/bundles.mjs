@@ -1,5 +1,5 @@
 /**
- * The bundles of issue 19 (the same shape as tests/Shared/Bundles.cs): ~1,700 bots of 7 fields (~200 KB), keyed by id
+ * The bundles of issue 19 (the same shape as tests/Shared/Bundles.cs): ~1,700 bots of 6 fields (~200 KB), keyed by id
  * or as an array, each version with 1 % of all fields changed from the last. Seeded, so a failure replays.
  */
 export function bundles({ keyed, bots = 1700, seed = 1 }) {
@@ -12,17 +12,16 @@ export function bundles({ keyed, bots = 1700, seed = 1 }) {
   const changing = ['status', 'cpu', 'memory', 'updated'];
   const all = Array.from({ length: bots }, (_, i) => ({
     id: `bot-${String(i + 1).padStart(4, '0')}`,
-    name: `Trading bot ${i + 1} ✓`,
+    name: `Bot ${i + 1} ✓`,
     status: statuses[(i + 1) % statuses.length],
     cpu: (i + 1) % 100,
     memory: 257 + i,
-    region: (i + 1) % 3 === 0 ? 'eu-west-1' : 'us-east-2',
     updated: '2026-12-01T15:00:00.000Z',
   }));
   let version = 0;
   return () => {
     if (version++ > 0) {
-      for (let i = 0; i < Math.floor((all.length * 7) / 100); i++) {
+      for (let i = 0; i < Math.floor((all.length * 6) / 100); i++) {
         const bot = all[random(all.length)];
         const field = changing[random(changing.length)];
         bot[field] = field === 'status' ? statuses[random(statuses.length)]
