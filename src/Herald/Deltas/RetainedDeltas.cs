@@ -100,7 +100,16 @@ internal sealed partial class RetainedDeltas(ILogger<RetainedDeltas> logger)
         if (_base is null)
         {
             _base = node.Value;
-            Compute();
+            try
+            {
+                Compute();
+            }
+            catch (Exception e)
+            {
+                // Whatever a document holds, the dispatcher goes on: this update goes whole.
+                LogDiffFailed(logger, e, update.Id!);
+                (_jsonPatch, _mergePatch) = (null, null);
+            }
         }
 
         // The smaller first, among those it applies.
@@ -237,8 +246,9 @@ internal sealed partial class RetainedDeltas(ILogger<RetainedDeltas> logger)
                 candidate.Frame = SseFrame.ForDelta(update.Position, update.Update, candidate.Name + " " + _base.Id, candidate.Patch);
             }
         }
-        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or ArgumentException)
+        catch (Exception)
         {
+            // Not exact, whatever the reason: logged below, sent whole.
         }
 
         if (candidate.Frame is null)
@@ -275,7 +285,10 @@ internal sealed partial class RetainedDeltas(ILogger<RetainedDeltas> logger)
         }
     }
 
-    [LoggerMessage(EventId = 60, Level = LogLevel.Warning, Message = "A {Format} patch did not rebuild update {Id} exactly: sent whole")]
+    [LoggerMessage(EventId = 71, Level = LogLevel.Warning, Message = "Could not diff update {Id} against its topic's previous value: sent whole")]
+    private static partial void LogDiffFailed(ILogger logger, Exception exception, string id);
+
+    [LoggerMessage(EventId = 70, Level = LogLevel.Warning, Message = "A {Format} patch did not rebuild update {Id} exactly: sent whole")]
     private static partial void LogNotExact(ILogger logger, string format, string id);
 
     /// <summary>A topic's latest value as this node dispatched it: its id, its UTF-8 text and that text parsed.</summary>
