@@ -1,8 +1,15 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
+/** Herald's fields of a frame, which eventsource-parser does not pass on (EventSource ignores them). */
+export interface HeraldFields {
+  /** `herald-matches`: indices of the request's selectors the update matched (asked for with `reportMatches`), when valid. */
+  matches?: number[] | undefined;
+  /** `herald-delta`: the frame's data is a patch (docs/deltas.md). */
+  delta?: string | undefined;
+}
+
 export interface SseCallbacks {
-  /** `delta`: the frame's `herald-delta` field (a patch, docs/deltas.md), which eventsource-parser does not pass on. */
-  onEvent(event: EventSourceMessage, delta?: string): void;
+  onEvent(event: EventSourceMessage, fields: HeraldFields): void;
   onRetry?(ms: number): void;
   onComment?(comment: string): void;
   /**
@@ -12,8 +19,10 @@ export interface SseCallbacks {
   onId?(id: string): void;
 }
 
-/** Longest line start kept while looking for `id:` fields; ids are short, data lines may be megabytes. */
+/** Longest line start kept while looking for `id:` and Herald's fields; data lines may be megabytes. */
 const MAX_ID_LINE = 4096;
+const MATCHES_FIELD = 'herald-matches';
+const DELTA_FIELD = 'herald-delta';
 
 export interface SseDecoder {
   /** Feeds raw bytes as they arrive; a character or line ending split across chunks is fine. */
@@ -30,53 +39,66 @@ export interface SseDecoder {
  */
 export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
   const decoder = new TextDecoder('utf-8');
+  // The current line's beginning (only while it can still be an id line), and the frame's id, Herald fields and data seen so far.
+  let line = '';
+  let lineDropped = false;
+  let frameId: string | undefined;
+  let frameMatches: number[] | undefined;
+  let frameDelta: string | undefined;
+  let frameHasData = false;
   const parser = createParser({
-    onEvent: (event) => callbacks.onEvent(event, dispatchDelta),
+    // Lines reach the parser one at a time, each after this decoder saw it: the frame's fields are known here.
+    onEvent: (event) => callbacks.onEvent(event, { matches: frameMatches, delta: frameDelta }),
     onRetry: (ms) => callbacks.onRetry?.(ms),
     onComment: (comment) => callbacks.onComment?.(comment),
   });
   let afterCr = false;
-  // The current line's beginning (only while it can still be an id line), and the frame's id and data seen so far.
-  let line = '';
-  let lineDropped = false;
-  let frameId: string | undefined;
-  let frameHasData = false;
-  // The frame's herald-delta field, and that of the frame the parser is dispatching (set just before its blank line).
-  let frameDelta: string | undefined;
-  let dispatchDelta: string | undefined;
   const endLine = (text: string): void => {
     if (text === '') {
       if (frameId !== undefined && !frameHasData) {
         callbacks.onId?.(frameId);
       }
-      dispatchDelta = frameHasData ? frameDelta : undefined;
       frameId = undefined;
-      frameHasData = false;
+      frameMatches = undefined;
       frameDelta = undefined;
+      frameHasData = false;
       return;
     }
     const colon = text.indexOf(':');
     const field = colon < 0 ? text : text.slice(0, colon);
     if (field === 'data') {
       frameHasData = true;
-    } else if (field === 'herald-delta' && !lineDropped) {
-      frameDelta = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
     } else if (field === 'id' && !lineDropped) {
       const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
       if (!value.includes('\0')) {
         frameId = value;
       }
+    } else if (field === DELTA_FIELD && !lineDropped) {
+      frameDelta = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
+    } else if (field === MATCHES_FIELD && !lineDropped) {
+      const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
+      frameMatches = /^(?:\d{1,4}(?:,\d{1,4})*)?$/.test(value) ? (value === '' ? [] : value.split(',').map(Number)) : undefined;
     }
   };
+  /** Feeds the parser line by line, noting each line's field first, so a frame's event sees its fields. */
   const watch = (text: string): void => {
     let start = 0;
     for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', start)) {
-      endLine(line + text.slice(start, lf));
+      const current = line + text.slice(start, lf);
+      if (current === '') {
+        // The blank line: the parser dispatches the frame's event, then the frame's state is cleared.
+        parser.feed(text.slice(start, lf + 1));
+        endLine('');
+      } else {
+        endLine(current);
+        parser.feed(text.slice(start, lf + 1));
+      }
       line = '';
       lineDropped = false;
       start = lf + 1;
     }
     if (start < text.length) {
+      parser.feed(text.slice(start));
       // A long line keeps only its start: enough to know its field, which is all a data line needs.
       const room = MAX_ID_LINE - line.length;
       line += text.slice(start, start + Math.max(0, room));
@@ -90,17 +112,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
     const lines = afterCr && text.startsWith('\n') ? text.slice(1) : text;
     afterCr = text.endsWith('\r');
     if (lines.length > 0) {
-      // Line by line, the watcher first: it knows a frame's herald-delta field when the parser dispatches the frame.
-      const normalized = lines.replace(/\r\n?/g, '\n');
-      let start = 0;
-      for (let lf = normalized.indexOf('\n'); start < normalized.length; lf = normalized.indexOf('\n', start)) {
-        const end = lf < 0 ? normalized.length : lf + 1;
-        const piece = normalized.slice(start, end);
-        watch(piece);
-        parser.feed(piece);
-        dispatchDelta = undefined;
-        start = end;
-      }
+      watch(lines.replace(/\r\n?/g, '\n'));
     }
   };
   return {
@@ -114,8 +126,9 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       line = '';
       lineDropped = false;
       frameId = undefined;
-      frameHasData = false;
+      frameMatches = undefined;
       frameDelta = undefined;
+      frameHasData = false;
     },
   };
 }

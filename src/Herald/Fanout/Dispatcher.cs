@@ -77,7 +77,8 @@ internal sealed partial class Dispatcher : BackgroundService
             }
 
             // A delta subscriber may get the update as a patch against the value it has (shared by all who have it).
-            switch (subscriber.TryEnqueue(subscriber.Deltas is { } bases ? _deltas.FrameFor(bases) : frame))
+            var chosen = subscriber.Deltas is { } bases ? _deltas.FrameFor(bases) : frame;
+            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.WithMatches(chosen, update) : chosen))
             {
                 case EnqueueResult.Queued:
                     delivered++;

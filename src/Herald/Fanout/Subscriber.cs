@@ -98,6 +98,16 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     public HeraldClaims Claims { get; }
 
+    /// <summary>Asked for <c>reportMatches</c>: each update frame says which of <see cref="Selectors"/> it matched.</summary>
+    public bool ReportsMatches { get; init; }
+
+    /// <summary>The frame this subscriber is sent for <paramref name="stored"/>: the shared one, or a copy naming its matches.</summary>
+    public SseFrame FrameFor(Storage.StoredUpdate stored) => WithMatches(stored.Frame, stored.Update);
+
+    /// <summary><paramref name="frame"/> of <paramref name="update"/>, naming the selectors it matched when asked for.</summary>
+    public SseFrame WithMatches(SseFrame frame, Update update) =>
+        ReportsMatches ? SseFrame.WithMatches(frame, TopicSelector.MatchedIndices(Selectors, update.Topics)) : frame;
+
     /// <summary>Set when the subscriber asked for deltas (docs/deltas.md): the values it has, per retained topic.</summary>
     public Deltas.DeltaBases? Deltas { get; init; }
 

@@ -47,5 +47,27 @@ internal sealed class TopicSelector
     public bool Matches(string topic, ref long work) =>
         IsWildcard || topic == Pattern || (_template is not null && _template.IsMatch(topic, ref work));
 
+    /// <summary>
+    /// The indices of the selectors that match at least one of <paramref name="topics"/>, comma-separated ("0,2"):
+    /// what a subscriber that asked for <c>reportMatches</c> is told with each update.
+    /// </summary>
+    public static string MatchedIndices(IReadOnlyList<TopicSelector> selectors, IReadOnlyList<string> topics)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < selectors.Count; i++)
+        {
+            foreach (var topic in topics)
+            {
+                if (selectors[i].Matches(topic))
+                {
+                    text.Append(text.Length == 0 ? "" : ",").Append(i);
+                    break;
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
     public override string ToString() => Pattern;
 }

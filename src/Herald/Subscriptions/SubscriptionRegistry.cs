@@ -60,7 +60,7 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
         {
             if (seen.Add(selector.Pattern))
             {
-                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.Payload);
+                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.PayloadFor(selector.Pattern));
                 opened.Add(subscription);
                 Queue(Change(subscription, active: true));
             }

@@ -34,9 +34,9 @@ public sealed class SseStream : IAsyncDisposable
     /// <summary>Every byte received so far, as text.</summary>
     public string RawText => _raw.Text;
 
-    public static async Task<SseStream> OpenAsync(HttpClient client, string path, string[] topics, string? token, string? lastEventId)
+    public static async Task<SseStream> OpenAsync(HttpClient client, string path, string[] topics, string? token, string? lastEventId, string? extraQuery = null)
     {
-        var query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t)));
+        var query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t))) + (extraQuery is null ? "" : "&" + extraQuery);
         var request = new HttpRequestMessage(HttpMethod.Get, path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query);
         if (token is not null)
         {

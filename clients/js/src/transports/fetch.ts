@@ -39,11 +39,13 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     arm();
     const response = await context.fetch(buildUrl(context.hubUrl, context.topics, {
       lastEventID: inQuery ? resumeFrom : undefined,
+      reportMatches: context.reportMatches ? '1' : undefined,
       [DELTA_PARAMETER]: context.deltas ? DELTA_FORMATS : undefined,
     }), {
       headers,
       cache: 'no-store',
-      credentials: 'same-origin',
+      // As EventSource's withCredentials: cookies cross-origin only when asked.
+      credentials: context.withCredentials ? 'include' : 'same-origin',
       signal: controller.signal,
     });
     if (!response.ok) {
@@ -59,12 +61,12 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     }
 
     const decoder = createSseDecoder({
-      onEvent: (event, delta) => {
+      onEvent: (event, fields) => {
         if (event.event === TOKEN_EXPIRING_EVENT && event.id === undefined) {
           context.onTokenExpiring(event.data);
           return;
         }
-        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data, ...(delta === undefined ? {} : { delta }) });
+        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data, ...(fields.delta === undefined ? {} : { delta: fields.delta }) }, fields.matches);
       },
       onRetry: (ms) => context.onRetry(ms),
       // An id alone (the end of a retained snapshot) is the resume point too.

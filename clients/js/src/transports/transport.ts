@@ -7,6 +7,8 @@ import type { EventSourceConstructor } from '../types.js';
 export interface AttemptContext {
   hubUrl: string;
   topics: string[];
+  /** Ask the hub which of `topics` each update matched (`reportMatches`): a leader tab filters for the others. */
+  reportMatches: boolean;
   types: string[];
   token: string | undefined;
   /** The resume point at the moment of the call; poll reads `cursor()` before each request. */
@@ -23,7 +25,8 @@ export interface AttemptContext {
   onOpen(): void;
   /** Ask for deltas (fetch only: EventSource shows no `herald-delta` field; polls get whole values). */
   deltas: boolean;
-  onUpdate(update: WireUpdate): void;
+  /** `matches`: indices into `topics` the update matched, when asked for and the hub reported them. */
+  onUpdate(update: WireUpdate, matches?: number[]): void;
   onRetry(ms: number): void;
   onGap(requested: string): void;
   /**
