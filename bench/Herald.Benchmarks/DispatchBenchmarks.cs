@@ -40,7 +40,7 @@ public class DispatchBenchmarks
         var authorizer = new Authorizer(new StaticOptionsMonitor<HeraldOptions>(options.Value), selectors, TimeProvider.System, new HeraldMetrics(new NoMeterFactory()), NullLogger<Authorizer>.Instance);
         var store = new MemoryHistoryStore(HistoryLimits.MemoryDefaults, TimeProvider.System);
         var index = new SubscriberIndex();
-        _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), TimeProvider.System, NullLogger<Dispatcher>.Instance);
+        _dispatcher = new Dispatcher(store, index, authorizer, new HeraldMetrics(new NoMeterFactory()), TimeProvider.System, NullLogger<Dispatcher>.Instance, new Herald.Deltas.RetainedDeltas(NullLogger<Herald.Deltas.RetainedDeltas>.Instance));
 
         // Each subscriber has its own claims, as each token does, granting the topic through a shared template.
         _subscribers = new Subscriber[Subscribers];

@@ -53,13 +53,31 @@ public sealed class HeraldClient
     /// Updates on the topics, from after <paramref name="lastEventId"/> when given, until cancelled. Throws
     /// <see cref="HeraldException"/> when the hub refuses the subscription for good (400, 404, or 401/403 twice).
     /// </summary>
-    public async IAsyncEnumerable<HeraldUpdate> SubscribeAsync(
+    public IAsyncEnumerable<HeraldUpdate> SubscribeAsync(
         IEnumerable<string> topics,
         string? lastEventId = null,
         SubscribeOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        SubscribeAsync(topics, lastEventId, options, options?.Deltas ?? false, cancellationToken);
+
+    /// <summary>As the public overload; <paramref name="deltas"/>: ask for deltas (docs/deltas.md) and apply them.</summary>
+    internal async IAsyncEnumerable<HeraldUpdate> SubscribeAsync(
+        IEnumerable<string> topics,
+        string? lastEventId,
+        SubscribeOptions? options,
+        bool deltas,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        topics = [.. topics];
         var url = SubscribeUrl(topics);
+
+        // One exact topic needs one base (two: a plain update between two values); selectors that match more keep more.
+        var decoder = deltas ? new DeltaDecoder(topics.Count() == 1 && !topics.First().Contains('{') && topics.First() != "*" ? 2 : 64) : null;
+        if (decoder is not null)
+        {
+            url = new Uri(url.AbsoluteUri + "&" + Deltas.JsonDelta.QueryParameter + "=" + Uri.EscapeDataString(Deltas.JsonDelta.AllFormats));
+        }
+
         var backoff = new Backoff(_options.BackoffBase, _options.BackoffCap, _random);
         var refusedOnce = false;
         string? renewed = null;
@@ -86,7 +104,9 @@ public sealed class HeraldClient
                 refusedOnce = false;
                 var opened = Stopwatch.GetTimestamp();
                 var delivered = false;
-                var parser = SseParser.Create(stream, static (_, bytes) => Encoding.UTF8.GetString(bytes));
+                var resync = false;
+                var fields = decoder is null ? null : new DeltaFieldStream(stream);
+                var parser = SseParser.Create(fields ?? stream, static (_, bytes) => Encoding.UTF8.GetString(bytes));
                 await using var events = parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
                 while (true)
                 {
@@ -133,13 +153,26 @@ public sealed class HeraldClient
                         continue;
                     }
 
+                    HeraldUpdate? update = new HeraldUpdate(item.EventId, item.EventType, item.Data, item.ReconnectionInterval);
+                    if (decoder is not null)
+                    {
+                        update = decoder.Decode(update, fields!.TakeDelta(item.EventId));
+                    }
+
+                    if (update is null)
+                    {
+                        // A patch against a value this client does not have: reconnect from the last id, for the whole value.
+                        resync = true;
+                        break;
+                    }
+
                     if (item.EventId is { Length: > 0 } id)
                     {
                         lastEventId = id;
                     }
 
                     delivered = true;
-                    yield return new HeraldUpdate(item.EventId, item.EventType, item.Data, item.ReconnectionInterval);
+                    yield return update;
                 }
 
                 await stream.DisposeAsync().ConfigureAwait(false);
@@ -148,7 +181,7 @@ public sealed class HeraldClient
                     backoff.Reset();
                 }
 
-                if (renewed is not null)
+                if (renewed is not null || resync)
                 {
                     continue;
                 }

@@ -48,7 +48,7 @@ public sealed class HeraldCurrentValue<T> : IAsyncDisposable
     {
         try
         {
-            await foreach (var update in client.SubscribeAsync([Topic], null, options, _stop.Token).ConfigureAwait(false))
+            await foreach (var update in client.SubscribeAsync([Topic], null, options, options?.Deltas ?? true, _stop.Token).ConfigureAwait(false))
             {
                 var value = _parse(update.Data);
                 _value = value;

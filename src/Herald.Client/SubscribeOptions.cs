@@ -18,6 +18,13 @@ public sealed class SubscribeOptions
     /// </summary>
     public Action<DateTimeOffset>? OnTokenExpiring { get; init; }
 
+    /// <summary>
+    /// Ask for deltas on retained JSON topics (docs/deltas.md): the hub may send a patch against the value the client
+    /// has, which it applies, so each update still carries the whole document (as JSON text, equal as JSON to what was
+    /// published). Null: <see cref="HeraldClient.Follow{T}"/> asks, <c>SubscribeAsync</c> does not.
+    /// </summary>
+    public bool? Deltas { get; init; }
+
     /// <summary>A connection ended and the client will retry after the given delay; the exception says why.</summary>
     public Action<Exception?, TimeSpan>? OnReconnecting { get; init; }
 }

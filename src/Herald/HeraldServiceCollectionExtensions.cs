@@ -53,6 +53,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<SubscribeEndpoint>();
         services.TryAddSingleton<PollEndpoint>();
+        services.TryAddSingleton<Herald.Deltas.RetainedDeltas>();
         services.TryAddSingleton<Dispatcher>();
         services.TryAddSingleton<Herald.Observability.HubStatistics>();
         services.TryAddSingleton<Herald.Observability.StatsReport>();

@@ -23,6 +23,7 @@ export class CurrentValue<T = unknown> {
   constructor(hubUrl: string, readonly topic: string, options: CurrentValueOptions<T> = {}) {
     this.parse = options.parse ?? defaultParse as (data: string) => T;
     this.subscription = new Subscription(hubUrl, {
+      deltas: true,
       ...options,
       topics: [topic],
       onUpdate: (update) => {

@@ -1,8 +1,15 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
+/** Herald's fields of a frame, which eventsource-parser does not pass on (EventSource ignores them). */
+export interface HeraldFields {
+  /** `herald-matches`: indices of the request's selectors the update matched (asked for with `reportMatches`), when valid. */
+  matches?: number[] | undefined;
+  /** `herald-delta`: the frame's data is a patch (docs/deltas.md). */
+  delta?: string | undefined;
+}
+
 export interface SseCallbacks {
-  /** `matches`: the frame's `herald-matches` indices (asked for with `reportMatches`), when it had a valid one. */
-  onEvent(event: EventSourceMessage, matches?: number[]): void;
+  onEvent(event: EventSourceMessage, fields: HeraldFields): void;
   onRetry?(ms: number): void;
   onComment?(comment: string): void;
   /**
@@ -12,9 +19,10 @@ export interface SseCallbacks {
   onId?(id: string): void;
 }
 
-/** Longest line start kept while looking for `id:` and `herald-matches:` fields; data lines may be megabytes. */
+/** Longest line start kept while looking for `id:` and Herald's fields; data lines may be megabytes. */
 const MAX_ID_LINE = 4096;
 const MATCHES_FIELD = 'herald-matches';
+const DELTA_FIELD = 'herald-delta';
 
 export interface SseDecoder {
   /** Feeds raw bytes as they arrive; a character or line ending split across chunks is fine. */
@@ -31,15 +39,16 @@ export interface SseDecoder {
  */
 export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
   const decoder = new TextDecoder('utf-8');
-  // The current line's beginning (only while it can still be an id line), and the frame's id, matches and data seen so far.
+  // The current line's beginning (only while it can still be an id line), and the frame's id, Herald fields and data seen so far.
   let line = '';
   let lineDropped = false;
   let frameId: string | undefined;
   let frameMatches: number[] | undefined;
+  let frameDelta: string | undefined;
   let frameHasData = false;
   const parser = createParser({
-    // Lines reach the parser one at a time, each after this decoder saw it: the frame's matches are known here.
-    onEvent: (event) => callbacks.onEvent(event, frameMatches),
+    // Lines reach the parser one at a time, each after this decoder saw it: the frame's fields are known here.
+    onEvent: (event) => callbacks.onEvent(event, { matches: frameMatches, delta: frameDelta }),
     onRetry: (ms) => callbacks.onRetry?.(ms),
     onComment: (comment) => callbacks.onComment?.(comment),
   });
@@ -51,6 +60,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       }
       frameId = undefined;
       frameMatches = undefined;
+      frameDelta = undefined;
       frameHasData = false;
       return;
     }
@@ -63,6 +73,8 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       if (!value.includes('\0')) {
         frameId = value;
       }
+    } else if (field === DELTA_FIELD && !lineDropped) {
+      frameDelta = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
     } else if (field === MATCHES_FIELD && !lineDropped) {
       const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
       frameMatches = /^(?:\d{1,4}(?:,\d{1,4})*)?$/.test(value) ? (value === '' ? [] : value.split(',').map(Number)) : undefined;
@@ -115,6 +127,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       lineDropped = false;
       frameId = undefined;
       frameMatches = undefined;
+      frameDelta = undefined;
       frameHasData = false;
     },
   };

@@ -9,6 +9,7 @@ import { fetchTransport } from './transports/fetch.js';
 import { pollTransport } from './transports/poll.js';
 import type { AttemptContext, AttemptResult, Transport } from './transports/transport.js';
 import { UpdateQueue } from './queue.js';
+import { DeltaDecoder, type WireUpdate } from './delta.js';
 import type { HeraldStatus, HeraldUpdate, SubscribeOptions } from './types.js';
 
 /** A connection that stayed open this long was healthy: the backoff starts over. */
@@ -40,7 +41,9 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private readonly accepted: Set<string>;
   private readonly iterators = new Set<UpdateQueue>();
   private gapReportedFor: string | undefined;
-  private attempt = { opened: false, openedAt: 0, delivered: false };
+  private attempt = { opened: false, openedAt: 0, delivered: false, resync: false };
+  /** With `deltas`: the values patches apply to. */
+  private readonly deltas: DeltaDecoder | undefined;
   /** The attempt or backoff wait in progress: aborting it interrupts the loop without closing the subscription. */
   private current: AbortController | undefined;
   private resting = false;
@@ -74,6 +77,9 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     this._lastEventId = options.lastEventId;
     this.perTabTopics = options.shared === true && options.transport !== 'eventsource';
     this.streamTopics = options.topics;
+    // One exact topic needs one base (two: a plain update between two values); selectors that match more keep more.
+    const single = options.topics.length === 1 && !/[{*]/.test(options.topics[0]!);
+    this.deltas = options.deltas === true ? new DeltaDecoder(single ? 2 : 64) : undefined;
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.random ?? Math.random);
     this.accepted = new Set(['message', ...(options.types ?? [])]);
@@ -194,7 +200,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         this.setStatus(first ? 'connecting' : 'reconnecting');
       }
       first = false;
-      this.attempt = { opened: false, openedAt: 0, delivered: false };
+      this.attempt = { opened: false, openedAt: 0, delivered: false, resync: false };
       const current = this.begin(false);
 
       let result: AttemptResult | undefined;
@@ -479,6 +485,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       fetch: this.options.fetch ?? globalThis.fetch.bind(globalThis),
       EventSource: this.options.EventSource,
       withCredentials: this.options.withCredentials ?? false,
+      deltas: this.deltas !== undefined,
       watchdogMs: 3 * heartbeat,
       pollTimeoutSeconds: Math.min(60, Math.max(0, this.options.pollTimeoutSeconds ?? 25)),
       pollUntil,
@@ -502,7 +509,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         }
       },
       onCursor: (cursor) => {
-        if (!this.closer.signal.aborted) {
+        if (!this.closer.signal.aborted && !this.attempt.resync) {
           this._lastEventId = cursor;
           if (this.leading) {
             this.group!.post({ t: 'cursor', id: cursor });
@@ -525,14 +532,20 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   }
 
   /** `matched`: the selectors the update matched, to filter by this tab's topics (undefined: not filtered). */
-  private deliver(update: HeraldUpdate, matched?: string[]): void {
+  private deliver(wire: WireUpdate, matched?: string[]): void {
     if (this.closer.signal.aborted) {
       return;
     }
+    let update: HeraldUpdate = wire;
     if (update.id !== '') {
       if (this.recent.has(update.id)) {
         return;
       }
+      const whole = this.whole(wire);
+      if (whole === undefined) {
+        return;
+      }
+      update = whole;
       this.recent.add(update.id);
       if (this.recent.size > RECENT_IDS) {
         this.recent.delete(this.recent.values().next().value as string);
@@ -554,6 +567,28 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     for (const queue of this.iterators) {
       queue.push(update);
     }
+  }
+
+  /**
+   * The whole update (a delta applied to its base). Undefined for a patch whose base this client does not have, or
+   * that does not apply: the attempt ends, delivering nothing more and keeping the resume point, so the reconnect
+   * replays from there and the hub sends the whole value first.
+   */
+  private whole(update: WireUpdate): HeraldUpdate | undefined {
+    if (this.attempt.resync) {
+      return undefined;
+    }
+    if (this.deltas === undefined || this.follower) {
+      return update.delta === undefined ? update : this.resync();
+    }
+    return this.deltas.decode(update) ?? this.resync();
+  }
+
+  private resync(): undefined {
+    this.attempt.resync = true;
+    this.emitError(new HeraldClientError('a delta against a value this client does not have: reconnecting for the whole value'));
+    this.current?.abort();
+    return undefined;
   }
 
   private setStatus(status: HeraldStatus): void {

@@ -58,6 +58,12 @@ export interface SubscribeOptions {
   /** Resume after this id (or `earliest` for everything retained). */
   lastEventId?: string | undefined;
   transport?: TransportName | undefined;
+  /**
+   * Ask for deltas on retained JSON topics (docs/deltas.md): the hub may send a patch against the value this client
+   * has, which it applies; `onUpdate` still receives the whole document (as JSON text). Fetch transport only. Default:
+   * false here, true for `currentValue`.
+   */
+  deltas?: boolean | undefined;
   /** Event types to receive besides the default `message`. */
   types?: string[] | undefined;
   onUpdate?: ((update: HeraldUpdate) => void) | undefined;

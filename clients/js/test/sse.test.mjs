@@ -99,7 +99,7 @@ test('a frame with an id and no data is reported as an id alone, not as an event
 
 test('herald-matches is handed with its frame\'s event, split across chunks or not; a malformed one is dropped', () => {
   const seen = [];
-  const decoder = createSseDecoder({ onEvent: (e, matches) => seen.push([e.data, matches]) });
+  const decoder = createSseDecoder({ onEvent: (e, fields) => seen.push([e.data, fields.matches]) });
   const encoder = new TextEncoder();
   const chunks = [
     'id: 1\ndata: a\nherald-matches: 0,2\n\nid: 2\ndata: b\n\n',
@@ -111,6 +111,16 @@ test('herald-matches is handed with its frame\'s event, split across chunks or n
   }
   decoder.end();
   assert.deepEqual(seen, [['a', [0, 2]], ['b', undefined], ['c', [1]], ['d', undefined], ['e', []]]);
+});
+
+test('herald-delta is handed with its frame\'s event, split across chunks or not, and not with the next', () => {
+  const seen = [];
+  const decoder = createSseDecoder({ onEvent: (e, fields) => seen.push([e.data, fields.delta]) });
+  const encoder = new TextEncoder();
+  for (const chunk of ['id: 2\nherald-delta: merge-patch 1\ndata: {"a":1}\n\nid: 3\ndata: b\n\n', 'id: 4\nherald-del', 'ta: json-patch 3\ndata: []\n', '\n']) {
+    decoder.push(encoder.encode(chunk));
+  }
+  assert.deepEqual(seen, [['{"a":1}', 'merge-patch 1'], ['b', undefined], ['[]', 'json-patch 3']]);
 });
 
 test('an id alone after events of the same chunk is reported after them, so the resume point is the last one', () => {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Herald.Auth;
+using Herald.Deltas;
 using Herald.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,13 +18,15 @@ internal sealed partial class Dispatcher : BackgroundService
     private readonly Authorizer _authorizer;
     private readonly HeraldMetrics _metrics;
     private readonly ILogger<Dispatcher> _logger;
+    private readonly RetainedDeltas _deltas;
     private readonly List<Subscriber> _candidates = [];
     private readonly List<Subscriber> _sweep = [];
 
     private readonly TimeProvider _time;
 
-    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, HeraldMetrics metrics, TimeProvider time, ILogger<Dispatcher> logger)
+    public Dispatcher(IHistoryStore store, SubscriberIndex index, Authorizer authorizer, HeraldMetrics metrics, TimeProvider time, ILogger<Dispatcher> logger, RetainedDeltas deltas)
     {
+        _deltas = deltas;
         _time = time;
         _store = store;
         _index = index;
@@ -64,6 +67,7 @@ internal sealed partial class Dispatcher : BackgroundService
             : null;
         var frame = stored.Frame;
         _index.CollectMatches(update.Topics, _candidates);
+        _deltas.Begin(stored);
         var delivered = 0;
         foreach (var subscriber in _candidates)
         {
@@ -72,7 +76,9 @@ internal sealed partial class Dispatcher : BackgroundService
                 continue;
             }
 
-            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.FrameFor(stored) : frame))
+            // A delta subscriber may get the update as a patch against the value it has (shared by all who have it).
+            var chosen = subscriber.Deltas is { } bases ? _deltas.FrameFor(bases) : frame;
+            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.WithMatches(chosen, update) : chosen))
             {
                 case EnqueueResult.Queued:
                     delivered++;
@@ -85,6 +91,7 @@ internal sealed partial class Dispatcher : BackgroundService
         }
 
         _candidates.Clear();
+        _deltas.End();
         // Lag against the store's clock (Redis: the server's), so on other nodes it includes their clock difference.
         _metrics.Dispatched(delivered, _time.GetUtcNow() - stored.StoredAt);
         activity?.SetTag("herald.store.position", stored.Position);
@@ -104,6 +111,8 @@ internal sealed partial class Dispatcher : BackgroundService
         {
             subscriber.ReplayedUpTo = 0;
         }
+
+        _deltas.Clear();
 
         LogPositionsStartedOver(_logger, DispatchedPosition, position, _sweep.Count);
         _sweep.Clear();

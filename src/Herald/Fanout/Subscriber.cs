@@ -102,8 +102,14 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     public bool ReportsMatches { get; init; }
 
     /// <summary>The frame this subscriber is sent for <paramref name="stored"/>: the shared one, or a copy naming its matches.</summary>
-    public SseFrame FrameFor(Storage.StoredUpdate stored) =>
-        ReportsMatches ? SseFrame.WithMatches(stored.Frame, TopicSelector.MatchedIndices(Selectors, stored.Update.Topics)) : stored.Frame;
+    public SseFrame FrameFor(Storage.StoredUpdate stored) => WithMatches(stored.Frame, stored.Update);
+
+    /// <summary><paramref name="frame"/> of <paramref name="update"/>, naming the selectors it matched when asked for.</summary>
+    public SseFrame WithMatches(SseFrame frame, Update update) =>
+        ReportsMatches ? SseFrame.WithMatches(frame, TopicSelector.MatchedIndices(Selectors, update.Topics)) : frame;
+
+    /// <summary>Set when the subscriber asked for deltas (docs/deltas.md): the values it has, per retained topic.</summary>
+    public Deltas.DeltaBases? Deltas { get; init; }
 
     /// <summary>Frames at or before this position were already sent by replay and are skipped when dequeued.</summary>
     public long ReplayedUpTo { get; set; }

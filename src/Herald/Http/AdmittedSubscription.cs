@@ -19,6 +19,9 @@ internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, Top
     /// <summary>The resume point as the client sent it; null when it sent none (start now).</summary>
     public string? CursorText { get; } = cursorText;
 
+    /// <summary>The patch formats it asked for with <c>herald-delta</c> (docs/deltas.md); none: whole updates.</summary>
+    public Deltas.DeltaFormats Deltas { get; init; }
+
     public ResumeCursor? Cursor { get; } = cursorText is null ? null : ResumeCursor.Parse(cursorText);
 
     public void Dispose()

@@ -63,6 +63,7 @@ internal sealed partial class SubscribeEndpoint
             Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
             Metrics = _metrics,
             ReportsMatches = admitted.ReportsMatches,
+            Deltas = admitted.Deltas == Deltas.DeltaFormats.None ? null : new Deltas.DeltaBases(admitted.Deltas),
         };
         _index.Add(subscriber);
         _metrics.StreamOpened();

@@ -139,7 +139,11 @@ internal sealed partial class SubscriptionGate(
             return (null, HeraldError.Unavailable("the history store is unavailable: " + unavailable));
         }
 
-        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)) { ReportsMatches = reportsMatches }, null);
+        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request))
+        {
+            ReportsMatches = reportsMatches,
+            Deltas = Deltas.DeltaFormatsParser.Parse(request.Query[Deltas.JsonDelta.QueryParameter]),
+        }, null);
     }
 
     /// <summary>

@@ -155,6 +155,27 @@ internal sealed class SseFrame
         return new SseFrame(frame.Position, bytes);
     }
 
+    /// <summary>
+    /// A delta of a retained JSON update (docs/deltas.md): the update's <c>event:</c>, <c>retry:</c> and <c>id:</c>, then
+    /// <c>herald-delta: FORMAT BASE-ID</c> (a field EventSource ignores) and the patch, compact JSON on one <c>data:</c> line.
+    /// </summary>
+    public static SseFrame ForDelta(long position, Update update, string field, ReadOnlySpan<byte> patch)
+    {
+        var head = ForUpdate(position, new Update { Topics = update.Topics, Id = update.Id, Type = update.Type, Retry = update.Retry }).Bytes.Span;
+
+        // The head ends with "data: \n\n": keep it up to the data line, then the field, then the patch.
+        var prefix = head[..^(DataField.Length + 2)];
+        var fieldLine = Utf8.GetBytes($"{Deltas.JsonDelta.Field}: {field}\n");
+        var bytes = new byte[prefix.Length + fieldLine.Length + DataField.Length + patch.Length + 2];
+        prefix.CopyTo(bytes);
+        fieldLine.CopyTo(bytes.AsSpan(prefix.Length));
+        DataField.CopyTo(bytes.AsSpan(prefix.Length + fieldLine.Length));
+        patch.CopyTo(bytes.AsSpan(prefix.Length + fieldLine.Length + DataField.Length));
+        bytes[^2] = (byte)'\n';
+        bytes[^1] = (byte)'\n';
+        return new SseFrame(position, bytes);
+    }
+
     /// <summary>The size in bytes of the frame <see cref="ForUpdate"/> builds, without building it.</summary>
     public static int LengthOf(Update update)
     {

@@ -37,7 +37,7 @@ public sealed class SseStream : IAsyncDisposable
     public static async Task<SseStream> OpenAsync(HttpClient client, string path, string[] topics, string? token, string? lastEventId, string? extraQuery = null)
     {
         var query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t))) + (extraQuery is null ? "" : "&" + extraQuery);
-        var request = new HttpRequestMessage(HttpMethod.Get, path + "?" + query);
+        var request = new HttpRequestMessage(HttpMethod.Get, path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query);
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

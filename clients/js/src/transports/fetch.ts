@@ -1,3 +1,4 @@
+import { DELTA_FORMATS, DELTA_PARAMETER } from '../delta.js';
 import { HeraldClientError } from '../errors.js';
 import { createSseDecoder } from '../sse.js';
 import { buildUrl, classify, isAbort, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
@@ -36,7 +37,11 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
   try {
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
-    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, { lastEventID: inQuery ? resumeFrom : undefined, reportMatches: context.reportMatches ? '1' : undefined }), {
+    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, {
+      lastEventID: inQuery ? resumeFrom : undefined,
+      reportMatches: context.reportMatches ? '1' : undefined,
+      [DELTA_PARAMETER]: context.deltas ? DELTA_FORMATS : undefined,
+    }), {
       headers,
       cache: 'no-store',
       // As EventSource's withCredentials: cookies cross-origin only when asked.
@@ -56,12 +61,12 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     }
 
     const decoder = createSseDecoder({
-      onEvent: (event, matches) => {
+      onEvent: (event, fields) => {
         if (event.event === TOKEN_EXPIRING_EVENT && event.id === undefined) {
           context.onTokenExpiring(event.data);
           return;
         }
-        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data }, matches);
+        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data, ...(fields.delta === undefined ? {} : { delta: fields.delta }) }, fields.matches);
       },
       onRetry: (ms) => context.onRetry(ms),
       // An id alone (the end of a retained snapshot) is the resume point too.

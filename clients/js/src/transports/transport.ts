@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { HeraldClientError } from '../errors.js';
-import type { EventSourceConstructor, HeraldUpdate } from '../types.js';
+import type { WireUpdate } from '../delta.js';
+import type { EventSourceConstructor } from '../types.js';
 
 /** What one connection attempt needs; callbacks go to the subscription, which owns ids, dedupe and status. */
 export interface AttemptContext {
@@ -22,8 +23,10 @@ export interface AttemptContext {
   /** Poll only: return `ended` once the clock passes this (auto mode tries streaming again). */
   pollUntil: number;
   onOpen(): void;
+  /** Ask for deltas (fetch only: EventSource shows no `herald-delta` field; polls get whole values). */
+  deltas: boolean;
   /** `matches`: indices into `topics` the update matched, when asked for and the hub reported them. */
-  onUpdate(update: HeraldUpdate, matches?: number[]): void;
+  onUpdate(update: WireUpdate, matches?: number[]): void;
   onRetry(ms: number): void;
   onGap(requested: string): void;
   /**
