@@ -71,6 +71,16 @@ internal sealed partial class SubscribeEndpoint
         try
         {
             await StreamAsync(context, subscriber, admitted).ConfigureAwait(false);
+
+            // The stream's long wait is here, not in StreamAsync: its state machine (the replay's locals and awaiters,
+            // ~380 bytes) is let go once the stream is live, instead of being held by every idle stream.
+            var output = context.Response.BodyWriter;
+            await subscriber.RunAsync(output, context.RequestAborted).ConfigureAwait(false);
+
+            // The hub ended the stream (shutdown, token expiry): a compressed one gets its trailer, so decoders that
+            // check it accept the whole stream.
+            subscriber.Encoding.End(output);
+            await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -190,13 +200,6 @@ internal sealed partial class SubscribeEndpoint
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             subscriber.MarkWritten();
         }
-
-        await subscriber.RunAsync(output, cancellationToken).ConfigureAwait(false);
-
-        // The hub ended the stream (shutdown, token expiry): a compressed one gets its trailer, so decoders that check it
-        // accept the whole stream.
-        encoding.End(output);
-        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
