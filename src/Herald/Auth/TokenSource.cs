@@ -52,6 +52,13 @@ internal static class TokenSource
             return (query.ToString(), TokenLocation.Query, null);
         }
 
+        // No Cookie header, no cookie feature: reading request.Cookies adds one to the request's features, which a
+        // stream keeps for its whole life (~120 bytes per idle stream).
+        if (request.Headers.Cookie.Count == 0)
+        {
+            return (null, TokenLocation.None, null);
+        }
+
         if (request.Cookies.TryGetValue(AccessTokenCookie, out var access) && !string.IsNullOrEmpty(access))
         {
             return (access, TokenLocation.AccessCookie, null);
