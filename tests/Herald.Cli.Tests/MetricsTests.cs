@@ -58,7 +58,8 @@ public sealed class MetricsTests : IAsyncLifetime
         // Traffic that moves every instrument: publishes, a resumed stream with more deliveries than the sample rate,
         // a refused second stream, a long poll, and a stream its token's expiry ends.
         var client = new HttpClient { BaseAddress = hub, Timeout = Timeout.InfiniteTimeSpan };
-        var expiring = Tokens.Create(HeraldProcess.Key, subscribe: [Topic], expires: DateTimeOffset.UtcNow.AddSeconds(3));
+        // 8 s: room for the publishes below on a loaded machine (3 s was not), short enough to wait for the expiry.
+        var expiring = Tokens.Create(HeraldProcess.Key, subscribe: [Topic], expires: DateTimeOffset.UtcNow.AddSeconds(8));
         await using (var stream = await SseStream.OpenAsync(client, "/.well-known/mercure", [Topic], expiring, "earliest"))
         {
             using (var refused = await client.GetAsync("/.well-known/mercure?topic=x&authorization=" + expiring, HttpCompletionOption.ResponseHeadersRead))
