@@ -119,6 +119,16 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("SubscriberQueueLength and SubscriberQueueBytes must be positive");
         }
 
+        if (!Enum.IsDefined(options.Protocol))
+        {
+            failures.Add($"Protocol must be Legacy, Both or V1, not {(int)options.Protocol}");
+        }
+
+        if (options.MaxConnectionLifetime is { } lifetime && lifetime <= TimeSpan.Zero)
+        {
+            failures.Add("MaxConnectionLifetime must be positive (or unset: no limit)");
+        }
+
         if (options.ClockSkew < TimeSpan.Zero)
         {
             failures.Add("ClockSkew must not be negative");

@@ -18,6 +18,9 @@ namespace Herald.Http;
 /// </summary>
 internal sealed partial class PollEndpoint
 {
+    /// <summary>Where long polls are mapped, under the hub's path.</summary>
+    public const string PathSuffix = "/poll";
+
     /// <summary>25 s: under the 30–60 s idle timeouts common in proxies, so the answer gets through.</summary>
     public const int DefaultTimeoutSeconds = 25;
 
