@@ -2,8 +2,11 @@ import type { HeraldStatus, HeraldUpdate } from './types.js';
 
 /** What the tabs of one group tell each other over their BroadcastChannel. */
 export type GroupMessage =
-  /** Leader → all: an update from the shared stream, before any tab's own type filter. */
-  | { t: 'update'; update: HeraldUpdate }
+  /**
+   * Leader → all: an update from the shared stream, before any tab's own filters; `topics`, the stream's selectors it
+   * matched (as the hub reported them), lets each tab keep only what its own topics would have received.
+   */
+  | { t: 'update'; update: HeraldUpdate; topics?: string[] | undefined }
   | { t: 'status'; status: HeraldStatus }
   /** Leader → all: where the stream stands, so a tab that takes over later resumes from there. */
   | { t: 'cursor'; id: string }
@@ -12,8 +15,8 @@ export type GroupMessage =
   | { t: 'fatal'; message: string; status: number | null }
   /** A new leader asks every tab to say whether it is visible. */
   | { t: 'hello' }
-  /** A tab → the leader: it exists and is (not) visible. */
-  | { t: 'tab'; id: string; visible: boolean }
+  /** A tab → the leader: it exists, is (not) visible, and subscribes to these topics. */
+  | { t: 'tab'; id: string; visible: boolean; topics: string[] }
   | { t: 'leave'; id: string };
 
 interface LockManagerLike {
@@ -66,7 +69,11 @@ export class TabGroup {
   }
 }
 
-/** The lock and channel name: tabs share only with the same hub, credential key, topics, types and transport. */
+/**
+ * The lock and channel name: tabs share only with the same hub, credential key and transport. Topics and types are
+ * filtered in each tab (the leader subscribes to every tab's topics), except over EventSource, which shows no
+ * Herald fields: pass them here and only tabs with the same topics and types share.
+ */
 export function groupName(hubUrl: string, credentialKey: string, topics: string[], types: string[], transport: string): string {
   const absolute = new URL(hubUrl, typeof location === 'undefined' ? undefined : location.href).toString();
   return `herald-client ${JSON.stringify([absolute, credentialKey, [...topics].sort(), [...new Set(types)].sort(), transport])}`;

@@ -1,7 +1,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface SseCallbacks {
-  onEvent(event: EventSourceMessage): void;
+  /** `matches`: the frame's `herald-matches` indices (asked for with `reportMatches`), when it had a valid one. */
+  onEvent(event: EventSourceMessage, matches?: number[]): void;
   onRetry?(ms: number): void;
   onComment?(comment: string): void;
   /**
@@ -11,8 +12,9 @@ export interface SseCallbacks {
   onId?(id: string): void;
 }
 
-/** Longest line start kept while looking for `id:` fields; ids are short, data lines may be megabytes. */
+/** Longest line start kept while looking for `id:` and `herald-matches:` fields; data lines may be megabytes. */
 const MAX_ID_LINE = 4096;
+const MATCHES_FIELD = 'herald-matches';
 
 export interface SseDecoder {
   /** Feeds raw bytes as they arrive; a character or line ending split across chunks is fine. */
@@ -29,23 +31,26 @@ export interface SseDecoder {
  */
 export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
   const decoder = new TextDecoder('utf-8');
+  // The current line's beginning (only while it can still be an id line), and the frame's id, matches and data seen so far.
+  let line = '';
+  let lineDropped = false;
+  let frameId: string | undefined;
+  let frameMatches: number[] | undefined;
+  let frameHasData = false;
   const parser = createParser({
-    onEvent: (event) => callbacks.onEvent(event),
+    // Lines reach the parser one at a time, each after this decoder saw it: the frame's matches are known here.
+    onEvent: (event) => callbacks.onEvent(event, frameMatches),
     onRetry: (ms) => callbacks.onRetry?.(ms),
     onComment: (comment) => callbacks.onComment?.(comment),
   });
   let afterCr = false;
-  // The current line's beginning (only while it can still be an id line), and the frame's id and data seen so far.
-  let line = '';
-  let lineDropped = false;
-  let frameId: string | undefined;
-  let frameHasData = false;
   const endLine = (text: string): void => {
     if (text === '') {
       if (frameId !== undefined && !frameHasData) {
         callbacks.onId?.(frameId);
       }
       frameId = undefined;
+      frameMatches = undefined;
       frameHasData = false;
       return;
     }
@@ -58,17 +63,30 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       if (!value.includes('\0')) {
         frameId = value;
       }
+    } else if (field === MATCHES_FIELD && !lineDropped) {
+      const value = colon < 0 ? '' : text.slice(text.charAt(colon + 1) === ' ' ? colon + 2 : colon + 1);
+      frameMatches = /^(?:\d{1,4}(?:,\d{1,4})*)?$/.test(value) ? (value === '' ? [] : value.split(',').map(Number)) : undefined;
     }
   };
+  /** Feeds the parser line by line, noting each line's field first, so a frame's event sees its fields. */
   const watch = (text: string): void => {
     let start = 0;
     for (let lf = text.indexOf('\n'); lf >= 0; lf = text.indexOf('\n', start)) {
-      endLine(line + text.slice(start, lf));
+      const current = line + text.slice(start, lf);
+      if (current === '') {
+        // The blank line: the parser dispatches the frame's event, then the frame's state is cleared.
+        parser.feed(text.slice(start, lf + 1));
+        endLine('');
+      } else {
+        endLine(current);
+        parser.feed(text.slice(start, lf + 1));
+      }
       line = '';
       lineDropped = false;
       start = lf + 1;
     }
     if (start < text.length) {
+      parser.feed(text.slice(start));
       // A long line keeps only its start: enough to know its field, which is all a data line needs.
       const room = MAX_ID_LINE - line.length;
       line += text.slice(start, start + Math.max(0, room));
@@ -82,9 +100,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
     const lines = afterCr && text.startsWith('\n') ? text.slice(1) : text;
     afterCr = text.endsWith('\r');
     if (lines.length > 0) {
-      const normalized = lines.replace(/\r\n?/g, '\n');
-      parser.feed(normalized);
-      watch(normalized);
+      watch(lines.replace(/\r\n?/g, '\n'));
     }
   };
   return {
@@ -98,6 +114,7 @@ export function createSseDecoder(callbacks: SseCallbacks): SseDecoder {
       line = '';
       lineDropped = false;
       frameId = undefined;
+      frameMatches = undefined;
       frameHasData = false;
     },
   };

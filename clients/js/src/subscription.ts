@@ -52,8 +52,12 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private readonly group: TabGroup | undefined;
   private leading = false;
   private leadership: Promise<void> = Promise.resolve();
-  /** Leader only: the other tabs of the group, and whether each is visible. */
-  private readonly peers = new Map<string, boolean>();
+  /** Leader only: the other tabs of the group, whether each is visible, and their topics. */
+  private readonly peers = new Map<string, { visible: boolean; topics: string[] }>();
+  /** Shared over fetch or poll: the leader subscribes to every tab's topics, and each tab filters by its own. */
+  private readonly perTabTopics: boolean;
+  /** The selectors the current attempt asked the hub for: what its reported matches index. */
+  private streamTopics: string[];
   /** Resolves when the loop has stopped. */
   readonly done: Promise<void>;
 
@@ -68,6 +72,8 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       throw new TypeError('subscribe: shared with a token needs a credentialKey naming the credential (e.g. the user id)');
     }
     this._lastEventId = options.lastEventId;
+    this.perTabTopics = options.shared === true && options.transport !== 'eventsource';
+    this.streamTopics = options.topics;
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.random ?? Math.random);
     this.accepted = new Set(['message', ...(options.types ?? [])]);
@@ -75,7 +81,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     this.page = watchPage({
       onVisibility: (visible) => {
         if (this.follower) {
-          this.group!.post({ t: 'tab', id: this.group!.id, visible });
+          this.postTab(visible);
           return;
         }
         this.gate.visibilityChanged();
@@ -91,7 +97,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       },
       onResume: () => {
         if (this.follower) {
-          this.group!.post({ t: 'tab', id: this.group!.id, visible: this.page!.visible() });
+          this.postTab(this.page!.visible());
           return;
         }
         this.gate.frozen = false;
@@ -112,9 +118,11 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     });
     this.gate.offline = this.page !== undefined && !this.page.online();
     if (options.shared === true && canShare()) {
-      const name = groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
+      const name = this.perTabTopics
+        ? groupName(hubUrl, options.credentialKey ?? '', [], [], options.transport ?? 'auto')
+        : groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
       this.group = new TabGroup(name, (message) => this.onGroupMessage(message), () => this.lead());
-      this.group.post({ t: 'tab', id: this.group.id, visible: this.page?.visible() ?? true });
+      this.postTab(this.page?.visible() ?? true);
       const closed = new Promise<void>((resolve) => this.closer.signal.addEventListener('abort', () => resolve(), { once: true }));
       this.done = closed.then(() => this.leadership);
     } else {
@@ -296,7 +304,27 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   }
 
   private anyVisible(): boolean {
-    return (this.page?.visible() ?? true) || [...this.peers.values()].some(Boolean);
+    return (this.page?.visible() ?? true) || [...this.peers.values()].some((peer) => peer.visible);
+  }
+
+  private postTab(visible: boolean): void {
+    this.group!.post({ t: 'tab', id: this.group!.id, visible, topics: this.options.topics });
+  }
+
+  /** Leading a group that filters per tab: this tab's topics, then every other tab's, each once. */
+  private groupTopics(): string[] {
+    const topics = new Set(this.options.topics);
+    for (const peer of this.peers.values()) {
+      for (const topic of peer.topics) {
+        topics.add(topic);
+      }
+    }
+    return [...topics];
+  }
+
+  /** Whether this tab's own topics would have received an update that matched `matched` (undefined: not known). */
+  private wants(matched: string[] | undefined): boolean {
+    return matched === undefined || this.options.topics.some((topic) => matched.includes(topic));
   }
 
   /** Elected: run the loop until closed; the lock passes on when it returns. */
@@ -318,7 +346,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     switch (message.t) {
       case 'update':
         if (!this.leading) {
-          this.deliver(message.update);
+          this.deliver(message.update, message.topics);
         }
         break;
       case 'status':
@@ -342,11 +370,16 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         }
         break;
       case 'hello':
-        this.group!.post({ t: 'tab', id: this.group!.id, visible: this.page?.visible() ?? true });
+        this.postTab(this.page?.visible() ?? true);
         break;
       case 'tab':
         if (this.leading) {
-          this.peers.set(message.id, message.visible);
+          const topics = Array.isArray(message.topics) ? message.topics.filter((topic): topic is string => typeof topic === 'string') : [];
+          this.peers.set(message.id, { visible: message.visible, topics });
+          if (this.perTabTopics && !this.resting && topics.some((topic) => !this.streamTopics.includes(topic))) {
+            // A tab with topics the stream lacks: reconnect at once with them, resuming from the last id.
+            this.current?.abort();
+          }
           // Tells a tab that just joined where the stream stands.
           this.group!.post({ t: 'status', status: this._status });
           if (this._lastEventId !== undefined) {
@@ -368,6 +401,10 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   }
 
   private streamingMode(): Mode {
+    if (this.perTabTopics) {
+      // Only fetch shows the hub's per-update matches a tab needs to filter by its own topics.
+      return 'fetch';
+    }
     // With a token only fetch can send it; without one the browser's EventSource (cookie) is the natural choice.
     if (this.options.token === undefined && (this.options.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource) !== undefined) {
       return 'eventsource';
@@ -427,9 +464,13 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
 
   private context(token: string | undefined, signal: AbortSignal, polling: boolean, pollUntil: number): AttemptContext {
     const heartbeat = this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    const reportMatches = this.leading && this.perTabTopics;
+    const topics = reportMatches ? this.groupTopics() : this.options.topics;
+    this.streamTopics = topics;
     return {
       hubUrl: this.hubUrl,
-      topics: this.options.topics,
+      topics,
+      reportMatches,
       types: this.options.types ?? [],
       token,
       cursor: () => this._lastEventId,
@@ -448,7 +489,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
         }
         this.setStatus(polling ? 'polling' : 'open');
       },
-      onUpdate: (update) => this.deliver(update),
+      onUpdate: (update, matches) => this.deliver(update, reportMatches && matches !== undefined ? matches.map((i) => topics[i]).filter((t): t is string => t !== undefined) : undefined),
       onRetry: (ms) => this.backoff.setServerRetry(ms),
       onGap: (requested) => {
         // Once per resume point: a cursor that stays unretained would otherwise report the same gap on every attempt.
@@ -483,7 +524,8 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     };
   }
 
-  private deliver(update: HeraldUpdate): void {
+  /** `matched`: the selectors the update matched, to filter by this tab's topics (undefined: not filtered). */
+  private deliver(update: HeraldUpdate, matched?: string[]): void {
     if (this.closer.signal.aborted) {
       return;
     }
@@ -502,10 +544,10 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
       this.backoff.setServerRetry(update.retry);
     }
     if (this.leading) {
-      // Before this tab's own type filter: the others apply theirs.
-      this.group!.post({ t: 'update', update });
+      // Before this tab's own filters: the others apply theirs.
+      this.group!.post({ t: 'update', update, topics: matched });
     }
-    if (!this.accepted.has(update.type)) {
+    if (!this.accepted.has(update.type) || !this.wants(matched)) {
       return;
     }
     this.safely(() => this.options.onUpdate?.(update));

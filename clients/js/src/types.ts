@@ -41,9 +41,11 @@ export interface SubscribeOptions {
    */
   renewCookie?: (() => unknown) | undefined;
   /**
-   * Share one hub stream among this browser's tabs (same origin) that subscribe to the same topics and types with the
-   * same `credentialKey`: one tab (elected with Web Locks) holds the stream and relays updates to the others
-   * (BroadcastChannel). Without Web Locks or BroadcastChannel each tab keeps its own stream.
+   * Share one hub stream among this browser's tabs (same origin) with the same `credentialKey` and transport: one tab
+   * (elected with Web Locks) holds a stream of every tab's topics and relays updates to the others (BroadcastChannel),
+   * each keeping what its own topics and types match (the hub reports the matches: `reportMatches`). Over
+   * `eventsource` only tabs with the same topics and types share. Without Web Locks or BroadcastChannel each tab
+   * keeps its own stream.
    */
   shared?: boolean | undefined;
   /**
@@ -70,7 +72,7 @@ export interface SubscribeOptions {
   pollTimeoutSeconds?: number | undefined;
   /** In `auto`, how long to poll before trying to stream again (default 5 minutes). */
   streamRetryMs?: number | undefined;
-  /** EventSource transport: send cookies cross-origin. */
+  /** Send cookies cross-origin (EventSource `withCredentials`; fetch and poll `credentials: "include"`). */
   withCredentials?: boolean | undefined;
 
   /** Test seams. */

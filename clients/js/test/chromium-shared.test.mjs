@@ -108,3 +108,60 @@ test('Chromium: over HTTP/1.1 ten shared tabs all receive every update through o
   assert.equal(env.server.streams.length, 1);
   assert.deepEqual(env.pageErrors, []);
 });
+
+test('Chromium: tabs with different topics share one stream of every tab\'s topics; each receives exactly what its own topics would, across a leader handover', { timeout: 90_000 }, async (t) => {
+  const env = await startBrowserHub(t, { mintToken: mint });
+  const topicsOf = [['t'], ['u'], ['t', 'u']];
+  const pages = [];
+  for (const topics of topicsOf) {
+    const page = await env.open();
+    await page.evaluate((topics) => window.startHerald('main', { topics, shared: true, credentialKey: 'user-1', mintToken: true }), topics);
+    page.topics = topics;
+    pages.push(page);
+  }
+  await env.wait.until(() => pages.every((p) => p.seen.main.statuses.at(-1) === 'open'), 'every tab to report the stream open');
+  // Once the leader knows the other tabs' topics, its stream asks for all of them.
+  await env.wait.until(() => {
+    const last = env.server.streams.at(-1);
+    const asked = new URL(last.url, 'http://x').searchParams.getAll('topic').sort();
+    return last.open && last.status === 200 && asked.join() === 't,u';
+  }, 'the leader to subscribe to t and u');
+
+  // Private updates alternating between t and u, published until stopped.
+  const published = [];
+  let stopped = false;
+  const publishing = (async () => {
+    for (let i = 0; !stopped; i++) {
+      const topic = i % 2 === 0 ? 't' : 'u';
+      await env.hub.publish(topic, `${topic}${i}`, { isPrivate: true });
+      published.push({ topic, data: `${topic}${i}` });
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  })();
+  const expected = (page, upTo = published) => upTo.filter((u) => page.topics.includes(u.topic)).map((u) => u.data);
+
+  await env.wait.until(() => published.length >= 20 && pages.every((p) => p.seen.main.updates.length >= expected(p).length - 2 && p.seen.main.updates.length >= 5), 'updates in every tab');
+  const leader = await leaderOf(pages);
+  await leader.close();
+  const remaining = pages.filter((p) => p !== leader);
+  const streamsBefore = env.server.streams.length;
+  await env.wait.until(() => env.server.streams.length > streamsBefore && env.server.streams.at(-1).status === 200, 'another tab to take the stream over');
+  const target = published.length + 20;
+  await env.wait.until(() => published.length >= target, '20 more updates after the handover');
+  stopped = true;
+  await publishing;
+  await env.wait.until(() => remaining.every((p) => p.seen.main.updates.length >= expected(p).length), 'every update in the remaining tabs');
+
+  for (const page of remaining) {
+    assert.deepEqual(page.seen.main.updates.map((u) => u.data), expected(page), `${page.name} (${page.topics}) lost, repeated, reordered or got another tab's updates`);
+  }
+  const received = leader.seen.main.updates.map((u) => u.data);
+  assert.deepEqual(received, expected(leader).slice(0, received.length), `${leader.name} (closed while leading) got a wrong sequence`);
+  assert.equal(env.server.maxOpen, 1, 'the hub had two streams open at once');
+  // A stream the leader replaced before the hub answered (a tab with new topics arrived meanwhile) has no status.
+  assert.ok(env.server.streams.every((s) => s.token && (s.status === 200 || (s.status === undefined && s.endedBy === 'client'))));
+  assert.ok(env.server.streams.every((s) => new URL(s.url, 'http://x').searchParams.get('reportMatches') === '1'));
+  assert.ok(env.server.streams.length <= 5, `${env.server.streams.length} streams for two leaders`);
+  assert.ok(pages.every((p) => p.seen.main.errors.length === 0), 'a tab reported an error');
+  assert.deepEqual(env.pageErrors, []);
+});

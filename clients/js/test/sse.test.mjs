@@ -96,3 +96,26 @@ test('a frame with an id and no data is reported as an id alone, not as an event
   assert.deepEqual(events.map((d) => d.length), [10_000]);
   assert.deepEqual(ids, ['herald-cursor:g.7', 'bare', '']);
 });
+
+test('herald-matches is handed with its frame\'s event, split across chunks or not; a malformed one is dropped', () => {
+  const seen = [];
+  const decoder = createSseDecoder({ onEvent: (e, matches) => seen.push([e.data, matches]) });
+  const encoder = new TextEncoder();
+  const chunks = [
+    'id: 1\ndata: a\nherald-matches: 0,2\n\nid: 2\ndata: b\n\n',
+    'id: 3\nherald-mat', 'ches: 1\ndata: c\n', '\n',
+    'id: 4\ndata: d\nherald-matches: 1,x\n\nid: 5\ndata: e\nherald-matches:\n\n',
+  ];
+  for (const chunk of chunks) {
+    decoder.push(encoder.encode(chunk));
+  }
+  decoder.end();
+  assert.deepEqual(seen, [['a', [0, 2]], ['b', undefined], ['c', [1]], ['d', undefined], ['e', []]]);
+});
+
+test('an id alone after events of the same chunk is reported after them, so the resume point is the last one', () => {
+  const order = [];
+  const decoder = createSseDecoder({ onEvent: (e) => order.push(`event ${e.id}`), onId: (id) => order.push(`id ${id}`) });
+  decoder.push(new TextEncoder().encode('id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: cursor\n\n'));
+  assert.deepEqual(order, ['event 1', 'event 2', 'id cursor']);
+});

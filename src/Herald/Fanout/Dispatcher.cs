@@ -72,7 +72,7 @@ internal sealed partial class Dispatcher : BackgroundService
                 continue;
             }
 
-            switch (subscriber.TryEnqueue(frame))
+            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.FrameFor(stored) : frame))
             {
                 case EnqueueResult.Queued:
                     delivered++;

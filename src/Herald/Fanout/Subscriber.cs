@@ -98,6 +98,13 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     public HeraldClaims Claims { get; }
 
+    /// <summary>Asked for <c>reportMatches</c>: each update frame says which of <see cref="Selectors"/> it matched.</summary>
+    public bool ReportsMatches { get; init; }
+
+    /// <summary>The frame this subscriber is sent for <paramref name="stored"/>: the shared one, or a copy naming its matches.</summary>
+    public SseFrame FrameFor(Storage.StoredUpdate stored) =>
+        ReportsMatches ? SseFrame.WithMatches(stored.Frame, TopicSelector.MatchedIndices(Selectors, stored.Update.Topics)) : stored.Frame;
+
     /// <summary>Frames at or before this position were already sent by replay and are skipped when dequeued.</summary>
     public long ReplayedUpTo { get; set; }
 

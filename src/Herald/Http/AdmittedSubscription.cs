@@ -13,6 +13,9 @@ internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, Top
 
     public HeraldClaims Claims { get; } = claims;
 
+    /// <summary>The request asked for <c>reportMatches</c>.</summary>
+    public bool ReportsMatches { get; init; }
+
     /// <summary>The resume point as the client sent it; null when it sent none (start now).</summary>
     public string? CursorText { get; } = cursorText;
 

@@ -124,7 +124,7 @@ internal sealed partial class PollEndpoint
                 context.Response.Headers[RetainedStart.CutHeader] = "true";
             }
 
-            await WriteAnswerAsync(context, updates, ResumeCursor.Format(start.Generation, after), start.Gap, retained.Cut).ConfigureAwait(false);
+            await WriteAnswerAsync(context, updates, admitted.ReportsMatches ? admitted.Selectors : null, ResumeCursor.Format(start.Generation, after), start.Gap, retained.Cut).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -185,7 +185,7 @@ internal sealed partial class PollEndpoint
         return true;
     }
 
-    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, string cursor, bool gap, bool retainedCut)
+    private static async Task WriteAnswerAsync(HttpContext context, List<Update> updates, TopicSelector[]? reportMatches, string cursor, bool gap, bool retainedCut)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -207,6 +207,21 @@ internal sealed partial class PollEndpoint
             else
             {
                 json.WriteNull("retry");
+            }
+
+            if (reportMatches is not null)
+            {
+                // As the stream's herald-matches field: indices of the request's topic selectors this update matched.
+                json.WriteStartArray("matches");
+                for (var i = 0; i < reportMatches.Length; i++)
+                {
+                    if (update.Topics.Any(reportMatches[i].Matches))
+                    {
+                        json.WriteNumberValue(i);
+                    }
+                }
+
+                json.WriteEndArray();
             }
 
             json.WriteEndObject();

@@ -28,8 +28,9 @@ internal static class RetainedStart
     }
 
     /// <summary>Writes the values (after the cut event, when cut); the caller flushes.</summary>
-    public static void Write(StreamEncoding encoding, PipeWriter output, RetainedSnapshot snapshot)
+    public static void Write(Subscriber subscriber, PipeWriter output, RetainedSnapshot snapshot)
     {
+        var encoding = subscriber.Encoding;
         if (snapshot.Cut)
         {
             encoding.Write(output, SseFrame.RetainedCut(snapshot.Values.Count));
@@ -37,7 +38,7 @@ internal static class RetainedStart
 
         foreach (var value in snapshot.Values)
         {
-            encoding.Write(output, value.Frame);
+            encoding.Write(output, subscriber.FrameFor(value));
         }
     }
 }

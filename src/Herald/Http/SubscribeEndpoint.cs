@@ -62,6 +62,7 @@ internal sealed partial class SubscribeEndpoint
         {
             Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
             Metrics = _metrics,
+            ReportsMatches = admitted.ReportsMatches,
         };
         _index.Add(subscriber);
         _metrics.StreamOpened();
@@ -160,7 +161,7 @@ internal sealed partial class SubscribeEndpoint
         // Headers and a first comment go out at once so EventSource fires onopen without waiting for an update.
         encoding.Start(output);
         encoding.Write(output, SseFrame.Heartbeat);
-        RetainedStart.Write(encoding, output, retained);
+        RetainedStart.Write(subscriber, output, retained);
         if (firstPage is { } page)
         {
             using var replay = HeraldTracing.Source.StartActivity("herald.replay");
@@ -218,7 +219,7 @@ internal sealed partial class SubscribeEndpoint
         {
             foreach (var stored in page.Visible)
             {
-                subscriber.Encoding.Write(output, stored.Frame);
+                subscriber.Encoding.Write(output, subscriber.FrameFor(stored));
             }
 
             sent += page.Visible.Count;

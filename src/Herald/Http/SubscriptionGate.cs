@@ -28,6 +28,10 @@ internal sealed partial class SubscriptionGate(
     ILogger<SubscriptionGate> logger)
 {
     public const string LastEventIdHeader = "Last-Event-ID";
+
+    /// <summary>Herald's subscribe parameter asking which selectors each update matched (see <see cref="SseFrame.WithMatches"/>).</summary>
+    public const string ReportMatchesParameter = "reportMatches";
+
     public const string LastEventIdQuery = "lastEventID";
 
     /// <summary>
@@ -88,6 +92,11 @@ internal sealed partial class SubscriptionGate(
             return (null, error);
         }
 
+        if (!TryReadReportMatches(request, out var reportsMatches, out error))
+        {
+            return (null, error);
+        }
+
         var (templates, templateRefusal) = quotas.HoldTemplates(address, selectors);
         if (templateRefusal is not null)
         {
@@ -121,7 +130,34 @@ internal sealed partial class SubscriptionGate(
             return (null, HeraldError.Unavailable("the history store is unavailable: " + unavailable));
         }
 
-        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)), null);
+        return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request)) { ReportsMatches = reportsMatches }, null);
+    }
+
+    /// <summary>
+    /// <c>reportMatches</c>: each update says which of the request's <c>topic</c> selectors it matched (Herald's, for a
+    /// browser tab that leads a stream shared by tabs with other topics). Absent, <c>0</c> or <c>false</c>: off.
+    /// </summary>
+    private static bool TryReadReportMatches(HttpRequest request, out bool reportsMatches, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
+    {
+        error = null;
+        var values = request.Query[ReportMatchesParameter];
+        reportsMatches = false;
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        switch (values.Count == 1 ? values[0] : null)
+        {
+            case "" or "1" or "true":
+                reportsMatches = true;
+                return true;
+            case "0" or "false":
+                return true;
+            default:
+                error = HeraldError.Invalid($"\"{ReportMatchesParameter}\" takes 1, true, 0 or false, once");
+                return false;
+        }
     }
 
     private HeraldError Refuse(LimitRefusal refusal)

@@ -135,6 +135,26 @@ internal sealed class SseFrame
         return new SseFrame(position, bytes);
     }
 
+    /// <summary>The Herald field naming which of a subscription's selectors an update matched (see <see cref="WithMatches"/>).</summary>
+    public const string MatchesField = "herald-matches";
+
+    /// <summary>
+    /// <paramref name="frame"/> with a <c>herald-matches:</c> line before its closing blank line: the indices, in the
+    /// order of the request's <c>topic</c> parameters, of the selectors the update matched. A browser tab leading a
+    /// stream shared by tabs with other topics hands each tab only what its own topics would have received. The
+    /// indices only name the subscriber's own selectors, so they reveal nothing a stream per tab would not.
+    /// </summary>
+    public static SseFrame WithMatches(SseFrame frame, string indices)
+    {
+        var source = frame.Bytes.Span;
+        var field = Utf8.GetBytes($"{MatchesField}: {indices}\n");
+        var bytes = new byte[source.Length + field.Length];
+        source[..^1].CopyTo(bytes);
+        field.CopyTo(bytes.AsSpan(source.Length - 1));
+        bytes[^1] = (byte)'\n';
+        return new SseFrame(frame.Position, bytes);
+    }
+
     /// <summary>The size in bytes of the frame <see cref="ForUpdate"/> builds, without building it.</summary>
     public static int LengthOf(Update update)
     {

@@ -93,5 +93,27 @@ internal sealed class TopicSelector
     public bool MatchesResolved(string topic, Urls.WhatwgUrl? resolvedTopic, ref long work) =>
         _urlPattern is not null ? _urlPattern.Matches(topic, resolvedTopic, ref work) : Matches(topic, ref work);
 
+    /// <summary>
+    /// The indices of the selectors that match at least one of <paramref name="topics"/>, comma-separated ("0,2"):
+    /// what a subscriber that asked for <c>reportMatches</c> is told with each update.
+    /// </summary>
+    public static string MatchedIndices(IReadOnlyList<TopicSelector> selectors, IReadOnlyList<string> topics)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var i = 0; i < selectors.Count; i++)
+        {
+            foreach (var topic in topics)
+            {
+                if (selectors[i].Matches(topic))
+                {
+                    text.Append(text.Length == 0 ? "" : ",").Append(i);
+                    break;
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
     public override string ToString() => MatcherType is { } type ? $"{type}:{Pattern}" : Pattern;
 }

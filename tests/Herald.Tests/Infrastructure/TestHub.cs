@@ -104,8 +104,8 @@ public sealed class TestHub : IAsyncDisposable
     }
 
     /// <summary>Opens a subscription; the stream is open (headers received) when this returns.</summary>
-    public Task<SseStream> SubscribeAsync(string[] topics, string? token = null, string? lastEventId = null, bool anonymous = false) =>
-        SseStream.OpenAsync(Client, HubPath, topics, anonymous ? null : token ?? SubscriberToken(), lastEventId);
+    public Task<SseStream> SubscribeAsync(string[] topics, string? token = null, string? lastEventId = null, bool anonymous = false, string? extraQuery = null) =>
+        SseStream.OpenAsync(Client, HubPath, topics, anonymous ? null : token ?? SubscriberToken(), lastEventId, extraQuery);
 
     /// <summary>Waits until that many subscribers are registered (streams or polls).</summary>
     public Task WaitForStreamsAsync(int count) => WaitUntilAsync(() => Services.GetRequiredService<Herald.Fanout.SubscriberIndex>().Count >= count);

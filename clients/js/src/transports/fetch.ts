@@ -36,10 +36,11 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
   try {
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
-    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, inQuery ? { lastEventID: resumeFrom } : {}), {
+    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, { lastEventID: inQuery ? resumeFrom : undefined, reportMatches: context.reportMatches ? '1' : undefined }), {
       headers,
       cache: 'no-store',
-      credentials: 'same-origin',
+      // As EventSource's withCredentials: cookies cross-origin only when asked.
+      credentials: context.withCredentials ? 'include' : 'same-origin',
       signal: controller.signal,
     });
     if (!response.ok) {
@@ -55,12 +56,12 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     }
 
     const decoder = createSseDecoder({
-      onEvent: (event) => {
+      onEvent: (event, matches) => {
         if (event.event === TOKEN_EXPIRING_EVENT && event.id === undefined) {
           context.onTokenExpiring(event.data);
           return;
         }
-        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data });
+        context.onUpdate({ id: event.id ?? '', type: event.event ?? 'message', data: event.data }, matches);
       },
       onRetry: (ms) => context.onRetry(ms),
       // An id alone (the end of a retained snapshot) is the resume point too.

@@ -6,7 +6,7 @@ import { buildUrl, classify, isAbort, tokenExpiry, type AttemptContext, type Att
 const EARLY_EMPTY_MS = 1000;
 
 interface PollAnswer {
-  updates: { id: string; type: string; data: string; retry: number | null }[];
+  updates: { id: string; type: string; data: string; retry: number | null; matches?: number[] }[];
   /** The hub's cursor: send it back as `lastEventID`, also after an empty answer, or updates stored meanwhile are lost. */
   lastEventID: string | null;
   gap: boolean;
@@ -55,8 +55,8 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
         headers.Authorization = `Bearer ${token}`;
       }
       const response = await context.fetch(
-        buildUrl(pollUrl, context.topics, { lastEventID: cursor, timeout: String(context.pollTimeoutSeconds) }),
-        { headers, cache: 'no-store', credentials: 'same-origin', signal: controller.signal },
+        buildUrl(pollUrl, context.topics, { lastEventID: cursor, timeout: String(context.pollTimeoutSeconds), reportMatches: context.reportMatches ? '1' : undefined }),
+        { headers, cache: 'no-store', credentials: context.withCredentials ? 'include' : 'same-origin', signal: controller.signal },
       );
       if (!response.ok) {
         return await classify(response);
@@ -69,7 +69,7 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
         context.onGap(cursor);
       }
       for (const update of answer.updates) {
-        context.onUpdate({ id: update.id, type: update.type, data: update.data, retry: update.retry ?? undefined });
+        context.onUpdate({ id: update.id, type: update.type, data: update.data, retry: update.retry ?? undefined }, Array.isArray(update.matches) ? update.matches : undefined);
       }
       if (typeof answer.lastEventID === 'string' && answer.lastEventID !== '') {
         context.onCursor(answer.lastEventID);

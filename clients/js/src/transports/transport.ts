@@ -6,6 +6,8 @@ import type { EventSourceConstructor, HeraldUpdate } from '../types.js';
 export interface AttemptContext {
   hubUrl: string;
   topics: string[];
+  /** Ask the hub which of `topics` each update matched (`reportMatches`): a leader tab filters for the others. */
+  reportMatches: boolean;
   types: string[];
   token: string | undefined;
   /** The resume point at the moment of the call; poll reads `cursor()` before each request. */
@@ -20,7 +22,8 @@ export interface AttemptContext {
   /** Poll only: return `ended` once the clock passes this (auto mode tries streaming again). */
   pollUntil: number;
   onOpen(): void;
-  onUpdate(update: HeraldUpdate): void;
+  /** `matches`: indices into `topics` the update matched, when asked for and the hub reported them. */
+  onUpdate(update: HeraldUpdate, matches?: number[]): void;
   onRetry(ms: number): void;
   onGap(requested: string): void;
   /**
