@@ -75,6 +75,12 @@ internal sealed partial class PollEndpoint
         }
 
         // The deadline exists before the subscriber is registered, so once it is visible in the index the wait is bounded.
+        // A poll is a connection too: it waits no longer than the hub's maximum connection lifetime.
+        if (_options.MaxConnectionLifetime is { } lifetime && lifetime < timeout)
+        {
+            timeout = lifetime;
+        }
+
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
 
