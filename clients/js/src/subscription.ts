@@ -4,6 +4,7 @@ import { HeraldClientError } from './errors.js';
 import { ConnectionGate } from './gate.js';
 import { watchPage, type PageWatch } from './lifecycle.js';
 import { canShare, groupName, TabGroup, type GroupMessage } from './shared.js';
+import { topicParameter } from './dialect.js';
 import { eventSourceTransport } from './transports/eventsource.js';
 import { fetchTransport } from './transports/fetch.js';
 import { pollTransport } from './transports/poll.js';
@@ -58,6 +59,8 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private readonly perTabTopics: boolean;
   /** The selectors the current attempt asked the hub for: what its reported matches index. */
   private streamTopics: string[];
+  /** `topic` (0.x) or the Mercure 1.0 matcher parameter the topics are sent in (`protocol: 'v1'`). */
+  private readonly topicParameter: string;
   /** Resolves when the loop has stopped. */
   readonly done: Promise<void>;
 
@@ -68,6 +71,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     if (options.topics.length === 0) {
       throw new TypeError('subscribe: name at least one topic');
     }
+    this.topicParameter = topicParameter(options);
     if (options.shared === true && options.token !== undefined && (options.credentialKey ?? '') === '') {
       throw new TypeError('subscribe: shared with a token needs a credentialKey naming the credential (e.g. the user id)');
     }
@@ -118,9 +122,11 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     });
     this.gate.offline = this.page !== undefined && !this.page.online();
     if (options.shared === true && canShare()) {
+      // Only tabs of one dialect and matcher type share: the same text means another thing in each.
+      const transportKey = (options.transport ?? 'auto') + (this.topicParameter === 'topic' ? '' : ':' + this.topicParameter);
       const name = this.perTabTopics
-        ? groupName(hubUrl, options.credentialKey ?? '', [], [], options.transport ?? 'auto')
-        : groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
+        ? groupName(hubUrl, options.credentialKey ?? '', [], [], transportKey)
+        : groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], transportKey);
       this.group = new TabGroup(name, (message) => this.onGroupMessage(message), () => this.lead());
       this.postTab(this.page?.visible() ?? true);
       const closed = new Promise<void>((resolve) => this.closer.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -470,6 +476,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     return {
       hubUrl: this.hubUrl,
       topics,
+      topicParameter: this.topicParameter,
       reportMatches,
       types: this.options.types ?? [],
       token,

@@ -36,7 +36,7 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
   try {
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
-    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, { lastEventID: inQuery ? resumeFrom : undefined, reportMatches: context.reportMatches ? '1' : undefined }), {
+    const response = await context.fetch(buildUrl(context.hubUrl, context.topics, { lastEventID: inQuery ? resumeFrom : undefined, reportMatches: context.reportMatches ? '1' : undefined }, context.topicParameter), {
       headers,
       cache: 'no-store',
       // As EventSource's withCredentials: cookies cross-origin only when asked.
