@@ -59,7 +59,7 @@ public sealed class HeraldClient
         SubscribeOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var url = SubscribeUrl(topics);
+        var url = SubscribeUrl(topics, options);
         var backoff = new Backoff(_options.BackoffBase, _options.BackoffCap, _random);
         var refusedOnce = false;
         string? renewed = null;
@@ -366,12 +366,20 @@ public sealed class HeraldClient
         }
     }
 
-    private Uri SubscribeUrl(IEnumerable<string> topics)
+    private Uri SubscribeUrl(IEnumerable<string> topics, SubscribeOptions? options)
     {
+        var parameter = (options?.Protocol ?? MercureProtocol.Legacy, options?.MatchType ?? MatchType.Exact) switch
+        {
+            (MercureProtocol.Legacy, MatchType.Exact) => "topic",
+            (MercureProtocol.Legacy, _) => throw new ArgumentException("a MatchType needs Protocol = MercureProtocol.V1: Mercure 0.x selectors have no matcher types", nameof(options)),
+            (MercureProtocol.V1, MatchType.UrlPattern) => "matchURLPattern",
+            (MercureProtocol.V1, MatchType.Exact) => "match",
+            _ => throw new ArgumentOutOfRangeException(nameof(options), "unknown Protocol or MatchType"),
+        };
         var query = new StringBuilder();
         foreach (var topic in topics)
         {
-            query.Append(query.Length == 0 ? '?' : '&').Append("topic=").Append(Uri.EscapeDataString(topic));
+            query.Append(query.Length == 0 ? '?' : '&').Append(parameter).Append('=').Append(Uri.EscapeDataString(topic));
         }
 
         if (query.Length == 0)
