@@ -11,11 +11,14 @@ public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the hub: <c>GET</c> subscribes, <c>POST</c> publishes, at <paramref name="pattern"/>; <c>GET {pattern}/poll</c>
-    /// long-polls; <c>GET {pattern}/stats</c> answers the health report; <c>GET {pattern}/subscriptions…</c> lists subscriptions; <c>GET {pattern}/client.js</c> serves the JS client.
+    /// long-polls; <c>GET {pattern}/stats</c> answers the health report; <c>GET {pattern}/subscriptions…</c> lists subscriptions; <c>GET {pattern}/client.js</c> serves the JS client; <c>GET /.well-known/oauth-protected-resource{pattern}</c> answers the hub's protected resource metadata (RFC 9728).
     /// </summary>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = HeraldOptions.DefaultPath)
     {
         var group = endpoints.MapGroup(pattern);
+        group.WithMetadata(new HeraldHubPath(pattern));
+        endpoints.MapGet(ProtectedResourceMetadata.WellKnown + pattern, (HttpContext context) => ProtectedResourceMetadata.HandleAsync(context, pattern))
+            .WithDisplayName("Herald protected resource metadata");
         // A singleton, taken from the root provider: RequestServices would give every stream a DI scope it holds for its
         // whole life (~200 bytes per idle stream).
         var services = endpoints.ServiceProvider;

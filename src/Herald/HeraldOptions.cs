@@ -89,6 +89,15 @@ public sealed class HeraldOptions
     /// <summary>Keys for subscriber tokens; with <see cref="SubscriberKey"/> they replace the shared keys for subscribing.</summary>
     public List<HeraldKey> SubscriberKeys { get; set; } = [];
 
+    /// <summary>Mercure 1.0 token issuers: their <c>at+jwt</c> access tokens are verified with their keys only (docs/security.md).</summary>
+    public List<HeraldIssuer> Issuers { get; set; } = [];
+
+    /// <summary>
+    /// The hub's OAuth 2.0 resource identifier (e.g. <c>https://hub.example.com/.well-known/mercure</c>): a 1.0 access
+    /// token's <c>aud</c> must contain it. Required when <see cref="Issuers"/> are configured.
+    /// </summary>
+    public string? Resource { get; set; }
+
     /// <summary>Refuse tokens without <c>exp</c> (Mercure 0.x accepts them, so it is opt-in).</summary>
     public bool RequireExp { get; set; }
 

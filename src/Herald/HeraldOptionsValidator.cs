@@ -33,6 +33,7 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         CheckKeys(failures, nameof(options.JwtKeys), options.JwtKeys, options.JwtAlgorithms);
         CheckKeys(failures, nameof(options.PublisherKeys), options.PublisherKeys, options.JwtAlgorithms);
         CheckKeys(failures, nameof(options.SubscriberKeys), options.SubscriberKeys, options.JwtAlgorithms);
+        CheckIssuers(failures, options);
         if (string.IsNullOrWhiteSpace(options.CookieName) || options.CookieName.AsSpan().IndexOfAny(";=, \t") >= 0)
         {
             failures.Add("CookieName must be a cookie name (no spaces, ';', '=' or ',')");
@@ -144,6 +145,50 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             if (Auth.KeyRing.Check(keys[i], hmacAlgorithms) is { } error)
             {
                 failures.Add($"{name}[{i}]: {error}");
+            }
+        }
+    }
+
+    /// <summary>1.0 issuers: each a distinct id with keys or a key set URL, and the resource identifier their tokens name.</summary>
+    private static void CheckIssuers(List<string> failures, HeraldOptions options)
+    {
+        if (options.Resource is { } resource && (resource.Trim().Length == 0 || resource.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))))
+        {
+            failures.Add("Resource must be the hub's resource identifier (e.g. https://hub.example.com/.well-known/mercure), without spaces or control characters");
+        }
+
+        if (options.Issuers.Count > 0 && string.IsNullOrEmpty(options.Resource))
+        {
+            failures.Add("Resource is required with Issuers: 1.0 access tokens must name the hub in aud (e.g. https://hub.example.com/.well-known/mercure)");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Issuers.Count; i++)
+        {
+            var issuer = options.Issuers[i];
+            var name = $"Issuers[{i}]";
+            if (string.IsNullOrWhiteSpace(issuer.Id) || issuer.Id.Any(char.IsControl))
+            {
+                failures.Add($"{name}.Id must be the issuer identifier its tokens carry in iss");
+            }
+            else if (!ids.Add(issuer.Id))
+            {
+                failures.Add($"{name}.Id \"{issuer.Id}\" is configured twice: one issuer, one set of keys");
+            }
+
+            if (issuer.PublisherKeys.Count == 0 && issuer.SubscriberKeys.Count == 0 && string.IsNullOrEmpty(issuer.JwksUri))
+            {
+                failures.Add($"{name} has no keys: give PublisherKeys, SubscriberKeys or a JwksUri");
+            }
+
+            CheckKeys(failures, name + ".PublisherKeys", issuer.PublisherKeys, options.JwtAlgorithms);
+            CheckKeys(failures, name + ".SubscriberKeys", issuer.SubscriberKeys, options.JwtAlgorithms);
+            if (!string.IsNullOrEmpty(issuer.JwksUri)
+                && (!Uri.TryCreate(issuer.JwksUri, UriKind.Absolute, out var jwks)
+                    || !(jwks.Scheme == Uri.UriSchemeHttps || (jwks.Scheme == Uri.UriSchemeHttp && jwks.IsLoopback))))
+            {
+                // A key set fetched in clear text could be swapped on the way: plain http only to this machine.
+                failures.Add($"{name}.JwksUri must be an https URL (http only for localhost)");
             }
         }
     }

@@ -37,20 +37,30 @@ internal sealed class KeyRing
 
     public bool Contains(string fingerprint) => _fingerprints.Contains(fingerprint);
 
+    /// <summary>A ring of keys loaded elsewhere (an issuer's JWK Set).</summary>
+    public static KeyRing Of(TokenRole role, IReadOnlyList<VerificationKey> keys) => new(role, keys);
+
+    /// <summary>SHA-256 of the family and key material, as every configured key's <see cref="VerificationKey.Fingerprint"/>.</summary>
+    public static string FingerprintOf(KeyFamily family, byte[] material) => Fingerprint(family, material);
+
     /// <summary>Loads every key of a role; failures name the key by position and say what is wrong, never its value.</summary>
-    public static (KeyRing Ring, List<string> Errors) Build(TokenRole role, HeraldOptions options)
+    public static (KeyRing Ring, List<string> Errors) Build(TokenRole role, HeraldOptions options) =>
+        Build(role, options.KeysFor(role == TokenRole.Publisher), options.JwtAlgorithms, "");
+
+    /// <summary>Loads the given keys of a role; <paramref name="labelPrefix"/> (e.g. "issuer X ") names whose keys they are.</summary>
+    public static (KeyRing Ring, List<string> Errors) Build(TokenRole role, IEnumerable<HeraldKey> configuredKeys, string[] hmacAlgorithms, string labelPrefix)
     {
         var keys = new List<VerificationKey>();
         var errors = new List<string>();
         var roleName = role == TokenRole.Publisher ? "publisher" : "subscriber";
         var index = 0;
-        foreach (var configured in options.KeysFor(role == TokenRole.Publisher))
+        foreach (var configured in configuredKeys)
         {
             index++;
-            var label = $"{roleName} key {index}";
+            var label = $"{labelPrefix}{roleName} key {index}";
             try
             {
-                keys.Add(Load(label, configured, options.JwtAlgorithms));
+                keys.Add(Load(label, configured, hmacAlgorithms));
             }
             catch (KeyLoadException e)
             {

@@ -7,15 +7,29 @@ internal enum TokenLocation
 {
     None,
     Header,
+
+    /// <summary>The <c>authorization</c> query parameter: legacy (0.x) tokens only.</summary>
     Query,
+
+    /// <summary>The legacy cookie (<c>mercureAuthorization</c> by default): legacy tokens only.</summary>
     Cookie,
+
+    /// <summary>The 1.0 cookie <c>__Secure-mercure_access_token</c>: 1.0 access tokens only.</summary>
+    AccessCookie,
 }
 
-/// <summary>Where a request's token comes from, in Mercure's order: header, query parameter, cookie.</summary>
+/// <summary>
+/// Where a request's token comes from: the <c>Authorization</c> header, then the <c>authorization</c> query parameter,
+/// then the 1.0 cookie, then the legacy cookie. Exactly one is read; which dialect of token each may carry is the
+/// validator's rule (a 1.0 access token never from the URL or the legacy cookie).
+/// </summary>
 internal static class TokenSource
 {
     public const string CookieName = HeraldOptions.DefaultCookieName;
     public const string QueryParameter = "authorization";
+
+    /// <summary>The 1.0 cookie: <c>__Secure-</c> makes browsers accept it only with <c>Secure</c>, from an HTTPS origin.</summary>
+    public const string AccessTokenCookie = "__Secure-mercure_access_token";
 
     /// <summary>The raw token and where it was, (null, None) when none was sent, or an error for a malformed <c>Authorization</c> header.</summary>
     public static (string? Token, TokenLocation Location, string? Error) Read(HttpRequest request, string cookieName)
@@ -36,6 +50,11 @@ internal static class TokenSource
         if (request.Query.TryGetValue(QueryParameter, out var query) && !string.IsNullOrEmpty(query.ToString()))
         {
             return (query.ToString(), TokenLocation.Query, null);
+        }
+
+        if (request.Cookies.TryGetValue(AccessTokenCookie, out var access) && !string.IsNullOrEmpty(access))
+        {
+            return (access, TokenLocation.AccessCookie, null);
         }
 
         if (request.Cookies.TryGetValue(cookieName, out var cookie) && !string.IsNullOrEmpty(cookie))

@@ -5,13 +5,18 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Herald.Auth;
 
-/// <summary>The outcome of verifying one token: its claims and the key that verified it, or a one-line reason.</summary>
-internal readonly record struct TokenValidation(HeraldClaims? Claims, VerificationKey? Key, string? Error);
+/// <summary>
+/// The outcome of verifying one token: its claims and the key that verified it, or a one-line reason and what kind of
+/// refusal it is (a bad token, a token sent where its dialect may not come from, or an issuer's keys unreachable).
+/// </summary>
+internal readonly record struct TokenValidation(HeraldClaims? Claims, VerificationKey? Key, string? Error, ErrorKind Kind = ErrorKind.Unauthenticated);
 
 /// <summary>
-/// Verifies a JWT against a role's <see cref="KeyRing"/>: the algorithm picks the keys that may verify it (never a key
-/// of another family), <c>kid</c> narrows them, then lifetime and the <c>mercure</c> claim are checked. Reasons name
-/// what is wrong and never echo the token or a key.
+/// Verifies a JWT. A token whose <c>typ</c> is <c>at+jwt</c> or whose <c>iss</c> names a configured issuer is a 1.0
+/// access token, verified with that issuer's keys only (<see cref="AccessTokenRules"/>); every other token is a 0.x
+/// token verified with the role's <see cref="KeyRing"/>. Never both. The algorithm picks the keys that may verify it
+/// (never a key of another family), <c>kid</c> narrows them, then lifetime and the grant claim are checked. Reasons
+/// name what is wrong and never echo the token or a key.
 /// </summary>
 internal sealed class TokenValidator
 {
@@ -30,17 +35,17 @@ internal sealed class TokenValidator
     /// <summary>Signature verifications attempted since start: what the validated-token cache saves.</summary>
     public long SignatureVerifications => Interlocked.Read(ref _verifications);
 
-    public async ValueTask<TokenValidation> ValidateAsync(KeyRing ring, string token, HeraldOptions options, DateTimeOffset now)
+    public ValueTask<TokenValidation> ValidateAsync(KeyRing ring, string token, HeraldOptions options, DateTimeOffset now) =>
+        ValidateAsync(ring, IssuerSet.Empty, token, TokenLocation.Header, options, now);
+
+    public async ValueTask<TokenValidation> ValidateAsync(KeyRing ring, IssuerSet issuers, string token, TokenLocation location, HeraldOptions options, DateTimeOffset now)
     {
         var role = ring.Role == TokenRole.Publisher ? "publisher" : "subscriber";
-        if (ring.Keys.Count == 0)
-        {
-            return Fail($"this hub has no {role} key configured, so it cannot verify tokens");
-        }
-
         if (!Handler.CanReadToken(token))
         {
-            return Fail("the token is not a well-formed JWT");
+            return Fail(ring.Keys.Count == 0 && issuers.IsEmpty
+                ? $"this hub has no {role} key configured, so it cannot verify tokens"
+                : "the token is not a well-formed JWT");
         }
 
         JsonWebToken jwt;
@@ -58,34 +63,46 @@ internal sealed class TokenValidator
             return Fail(critError);
         }
 
+        var iss = jwt.TryGetPayloadValue<string>("iss", out var issValue) ? issValue : null;
+        var issuer = issuers.Find(iss);
+        if (issuer is not null || AccessTokenRules.IsAccessTokenType(jwt.Typ))
+        {
+            if (location is TokenLocation.Query or TokenLocation.Cookie)
+            {
+                return new TokenValidation(null, null, location == TokenLocation.Query
+                    ? "a 1.0 access token is never accepted in the URL: send it in the Authorization header or the " + TokenSource.AccessTokenCookie + " cookie"
+                    : "a 1.0 access token is accepted only in the Authorization header or the " + TokenSource.AccessTokenCookie + " cookie", ErrorKind.Invalid);
+            }
+
+            return await ValidateAccessTokenAsync(ring.Role, jwt, iss, issuer, options, now).ConfigureAwait(false);
+        }
+
+        if (location == TokenLocation.AccessCookie)
+        {
+            return new TokenValidation(null, null, $"the {TokenSource.AccessTokenCookie} cookie carries only 1.0 access tokens (typ at+jwt from a configured issuer)", ErrorKind.Invalid);
+        }
+
+        if (ring.Keys.Count == 0)
+        {
+            return Fail($"this hub has no {role} key configured, so it cannot verify tokens");
+        }
+
         var alg = jwt.Alg;
         if (!JwtAlgorithm.IsKnown(alg) || !ring.Keys.Any(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)))
         {
             return Fail($"the token's algorithm \"{Printable(alg)}\" is not accepted by any {role} key (accepted: {ring.AcceptedAlgorithms})");
         }
 
-        var (candidates, candidateError) = Candidates(ring, jwt, alg, role);
+        var (candidates, candidateError) = Candidates(ring.Keys, jwt, alg, role);
         if (candidates is null)
         {
             return Fail(candidateError!);
         }
 
-        VerificationKey? verifiedBy = null;
-        foreach (var key in candidates)
+        var (verifiedBy, verifyError) = await VerifyAsync(candidates, jwt).ConfigureAwait(false);
+        if (verifyError is not null)
         {
-            Interlocked.Increment(ref _verifications);
-            _metrics.SignatureVerified();
-            var result = await Handler.ValidateTokenAsync(jwt, key.Parameters).ConfigureAwait(false);
-            if (result.IsValid)
-            {
-                verifiedBy = key;
-                break;
-            }
-
-            if (result.Exception is not (SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException))
-            {
-                return Fail("the token was rejected: " + FirstLine(result.Exception?.Message));
-            }
+            return Fail(verifyError);
         }
 
         if (verifiedBy is null)
@@ -117,6 +134,127 @@ internal sealed class TokenValidator
     }
 
     /// <summary>
+    /// A 1.0 access token (draft-08 "Token Validation", RFC 9068): the named issuer's keys only, <c>typ</c> at+jwt,
+    /// <c>exp</c> required, <c>nbf</c> enforced, <c>aud</c> containing the hub's resource identifier, grants only from
+    /// <c>authorization_details</c>.
+    /// </summary>
+    private async ValueTask<TokenValidation> ValidateAccessTokenAsync(TokenRole role, JsonWebToken jwt, string? iss, IssuerKeys? issuer, HeraldOptions options, DateTimeOffset now)
+    {
+        var roleName = role == TokenRole.Publisher ? "publisher" : "subscriber";
+        if (issuer is null)
+        {
+            return Fail(iss is null
+                ? "a 1.0 access token (typ at+jwt) must name its issuer in iss"
+                : $"the token's iss \"{Printable(iss)}\" is not an issuer this hub trusts (Issuers)");
+        }
+
+        if (!AccessTokenRules.IsAccessTokenType(jwt.Typ))
+        {
+            return Fail($"a token from issuer \"{Printable(issuer.Id)}\" must be an access token with typ at+jwt (RFC 9068), not \"{Printable(jwt.Typ)}\": ID tokens and other JWTs are refused");
+        }
+
+        var alg = jwt.Alg;
+        if (!JwtAlgorithm.IsKnown(alg))
+        {
+            return Fail($"the token's algorithm \"{Printable(alg)}\" is not on the hub's allow-list ({string.Join(", ", JwtAlgorithm.All)})");
+        }
+
+        var keys = new List<VerificationKey>(issuer.For(role).Keys);
+        if (issuer.Jwks is { } jwks)
+        {
+            var (fetched, fetchError) = await jwks.GetAsync(jwt.Kid).ConfigureAwait(false);
+            if (fetched is null && keys.Count == 0)
+            {
+                return new TokenValidation(null, null, fetchError, ErrorKind.Unavailable);
+            }
+
+            keys.AddRange(fetched ?? []);
+        }
+
+        var forAlg = keys.Where(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)).ToList();
+        if (forAlg.Count == 0)
+        {
+            return Fail($"issuer \"{Printable(issuer.Id)}\" has no {roleName} key for {Printable(alg)}");
+        }
+
+        var (candidates, candidateError) = Candidates(forAlg, jwt, alg, $"{roleName} key of issuer \"{Printable(issuer.Id)}\"");
+        if (candidates is null)
+        {
+            return Fail(candidateError!);
+        }
+
+        var (verifiedBy, verifyError) = await VerifyAsync(candidates, jwt).ConfigureAwait(false);
+        if (verifyError is not null || verifiedBy is null)
+        {
+            return Fail(verifyError ?? $"the token's signature did not verify with any {roleName} key of issuer \"{Printable(issuer.Id)}\" for {alg}");
+        }
+
+        if (NumericDateRange.Check(jwt) is { } rangeError)
+        {
+            return Fail(rangeError);
+        }
+
+        if (!jwt.TryGetPayloadValue<long>("exp", out var exp))
+        {
+            return Fail("a 1.0 access token must carry exp (draft-08: the hub enforces it from the first request)");
+        }
+
+        var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
+        var notBefore = jwt.TryGetPayloadValue<long>("nbf", out var nbf) ? DateTimeOffset.FromUnixTimeSeconds(nbf) : (DateTimeOffset?)null;
+        if (CheckLifetime(expires, notBefore, now, options.ClockSkew) is { } timeError)
+        {
+            return Fail(timeError);
+        }
+
+        JsonElement payload;
+        try
+        {
+            payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload)).RootElement;
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            return Fail("the token's payload is not valid JSON");
+        }
+
+        if (AccessTokenRules.CheckAudience(payload, options.Resource) is { } audienceError)
+        {
+            return Fail(audienceError);
+        }
+
+        var (grants, grantError) = AuthorizationDetails.Read(payload, AccessTokenRules.GrantBase(options), options.MaxTopics);
+        if (grants is null)
+        {
+            return Fail(grantError!);
+        }
+
+        var subject = payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
+        var claims = new HeraldClaims([], [], null, expires) { Subject = subject, Dialect = TokenDialect.V1, Grants = grants, Issuer = issuer.Id };
+        return new TokenValidation(claims, verifiedBy, null);
+    }
+
+    /// <summary>Tries each candidate; a failure other than a wrong signature ends the search with its reason.</summary>
+    private async ValueTask<(VerificationKey? Key, string? Error)> VerifyAsync(List<VerificationKey> candidates, JsonWebToken jwt)
+    {
+        foreach (var key in candidates)
+        {
+            Interlocked.Increment(ref _verifications);
+            _metrics.SignatureVerified();
+            var result = await Handler.ValidateTokenAsync(jwt, key.Parameters).ConfigureAwait(false);
+            if (result.IsValid)
+            {
+                return (key, null);
+            }
+
+            if (result.Exception is not (SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException))
+            {
+                return (null, "the token was rejected: " + FirstLine(result.Exception?.Message));
+            }
+        }
+
+        return (null, null);
+    }
+
+    /// <summary>
     /// The one lifetime rule, for both roles, verified or cached: a token is expired from its <c>exp</c> on (no skew:
     /// a stream closes at <c>exp</c> too, so connecting may not outlast it); <paramref name="skew"/> only forgives an
     /// issuer whose clock runs ahead of the hub's, on <c>nbf</c>.
@@ -137,9 +275,9 @@ internal sealed class TokenValidator
     }
 
     /// <summary>Keys of the token's algorithm; a <c>kid</c> naming keys narrows to them, an unknown one to the unnamed keys.</summary>
-    private static (List<VerificationKey>? Keys, string? Error) Candidates(KeyRing ring, JsonWebToken jwt, string alg, string role)
+    private static (List<VerificationKey>? Keys, string? Error) Candidates(IReadOnlyList<VerificationKey> keys, JsonWebToken jwt, string alg, string role)
     {
-        var forAlg = ring.Keys.Where(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)).ToList();
+        var forAlg = keys.Where(k => k.Algorithms.Contains(alg, StringComparer.Ordinal)).ToList();
         if (!string.IsNullOrEmpty(jwt.Kid))
         {
             var named = forAlg.Where(k => k.KeyId == jwt.Kid).ToList();
@@ -174,6 +312,12 @@ internal sealed class TokenValidator
         catch (Exception e) when (e is JsonException or FormatException)
         {
             return (null, "the token's payload is not valid JSON");
+        }
+
+        if (payload.TryGetProperty(AuthorizationDetails.Claim, out _))
+        {
+            // A 1.0 grant in a token verified by 0.x keys is forged or misrouted: it must not be silently ignored either.
+            return (null, "the token carries authorization_details but is not a 1.0 access token (typ at+jwt from a configured issuer)");
         }
 
         var subject = payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;

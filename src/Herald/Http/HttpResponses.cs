@@ -12,7 +12,7 @@ internal static class HttpResponses
     public static HeraldError OverLimit(string refusal) => HeraldError.Unavailable(refusal, ConnectionLimiter.JitteredRetryAfter());
 
     /// <summary>
-    /// Answers a refusal as one line of plain text with the status of its kind; 401s carry the Bearer challenge, 503s
+    /// Answers a refusal as one line of plain text with the status of its kind; 401, 403 and auth 400s carry an RFC 6750 Bearer challenge, 503s
     /// a <c>Retry-After</c>.
     /// </summary>
     public static Task WriteErrorAsync(HttpContext context, HeraldError error)
@@ -20,14 +20,14 @@ internal static class HttpResponses
         var response = context.Response;
         response.StatusCode = ErrorStatus.Of(error.Kind);
         response.ContentType = "text/plain; charset=utf-8";
-        switch (error.Kind)
+        if (BearerChallenge.For(context, error) is { } challenge)
         {
-            case ErrorKind.Unauthenticated:
-                response.Headers.WWWAuthenticate = "Bearer realm=\"herald\"";
-                break;
-            case ErrorKind.Unavailable:
-                response.Headers.RetryAfter = error.RetryAfterSeconds ?? HeraldError.DefaultRetryAfterSeconds;
-                break;
+            response.Headers.WWWAuthenticate = challenge;
+        }
+
+        if (error.Kind == ErrorKind.Unavailable)
+        {
+            response.Headers.RetryAfter = error.RetryAfterSeconds ?? HeraldError.DefaultRetryAfterSeconds;
         }
 
         return response.WriteAsync(error.Reason + "\n", context.RequestAborted);

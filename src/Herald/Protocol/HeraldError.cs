@@ -37,6 +37,9 @@ internal sealed record HeraldError(ErrorKind Kind, string Reason, string? RetryA
     /// <summary>5 s: how soon a client refused because the store is unreachable or the hub stops should try again.</summary>
     public const string DefaultRetryAfterSeconds = "5";
 
+    /// <summary>The RFC 6750 error code of the <c>WWW-Authenticate</c> challenge, when the status alone does not say it.</summary>
+    public BearerError Bearer { get; init; }
+
     public static HeraldError Invalid(string reason) => new(ErrorKind.Invalid, reason);
 
     public static HeraldError Unauthenticated(string reason) => new(ErrorKind.Unauthenticated, reason);

@@ -62,7 +62,7 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
             // Deduplicated by type and pattern, as the draft allows: match=x and matchExact=x are one subscription.
             if (seen.Add((selector.Pattern, selector.MatcherType)))
             {
-                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.Payload, MatchTypeName(selector.MatcherType));
+                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.PayloadFor(selector.Pattern), MatchTypeName(selector.MatcherType));
                 opened.Add(subscription);
                 Queue(Change(subscription, active: true));
             }

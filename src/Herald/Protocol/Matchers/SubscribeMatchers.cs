@@ -132,7 +132,7 @@ internal static class SubscribeMatchers
         return (matchers, null);
     }
 
-    private static TopicMatcher CompiledPattern(string pattern, string hubUrl)
+    internal static TopicMatcher CompiledPattern(string pattern, string hubUrl)
     {
         if (Compiled.TryGetValue((hubUrl, pattern), out var matcher))
         {
