@@ -160,10 +160,14 @@ public sealed class HeraldOptions
     public bool PublicStats { get; set; }
 
     /// <summary>
-    /// Mercure dialects served, decided per request (docs/mercure-1.md): <see cref="HeraldProtocol.Legacy"/> (0.x, the
-    /// default), <see cref="HeraldProtocol.Both"/> or <see cref="HeraldProtocol.V1"/>.
+    /// Mercure dialects served, decided per request (docs/mercure-1.md): <see cref="HeraldProtocol.Legacy"/> (0.x),
+    /// <see cref="HeraldProtocol.Both"/> or <see cref="HeraldProtocol.V1"/>; the latter two need <see cref="Resource"/>
+    /// and an issuer. Unset: Legacy, or Both once <see cref="Issuers"/> are configured (<see cref="ServedProtocol"/>).
     /// </summary>
-    public HeraldProtocol Protocol { get; set; } = HeraldProtocol.Legacy;
+    public HeraldProtocol? Protocol { get; set; }
+
+    /// <summary>The dialects actually served: <see cref="Protocol"/>, or its default.</summary>
+    public HeraldProtocol ServedProtocol => Protocol ?? (Issuers.Count > 0 ? HeraldProtocol.Both : HeraldProtocol.Legacy);
 
     /// <summary>
     /// Longest a stream or long poll stays open whatever its token's <c>exp</c> (null: no limit): <c>exp</c> alone

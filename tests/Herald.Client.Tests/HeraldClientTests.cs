@@ -55,7 +55,13 @@ public sealed class HeraldClientTests : IAsyncLifetime
     [Fact]
     public async Task Protocol_v1_subscribes_with_1_0_matchers_and_resumes_from_an_id()
     {
-        var hub = await ServeAsync(["--jwt-key", HeraldProcess.Key, "--store", "memory", "--protocol", "both"]);
+        // A 1.0 hub needs its resource identifier and an issuer (configuration only); 0.x tokens keep working beside.
+        var config = Path.Combine(_directory.Path, "v1.json");
+        await File.WriteAllTextAsync(config, """
+            {"Herald": {"Resource": "https://hub.example.com/.well-known/mercure",
+             "Issuers": [{"Id": "https://auth.example.com", "SubscriberKeys": [{"Key": "client-issuer-key-that-is-long-enough-for-hs256!"}]}]}}
+            """, _timeout.Token);
+        var hub = await ServeAsync(["--jwt-key", HeraldProcess.Key, "--store", "memory", "--protocol", "both", "--config", config]);
         var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
         var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
         var start = await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/books/0"], Data = "start" }, _timeout.Token);

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,6 +14,22 @@ import { startBrowserHub } from './support/pages.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const symfonyScript = join(here, '..', '..', '..', 'tests', 'Herald.Tests', 'Interop', 'symfony-publish.php');
+
+/**
+ * `herald serve` flags for a hub serving both dialects: a 1.0 hub needs its resource identifier and an issuer of
+ * 1.0 access tokens (a config file: they have no flags); 0.x tokens signed with the test key keep working beside.
+ */
+function bothDialects(dir) {
+  const config = join(dir, 'v1.json');
+  const issuerKey = 'js-issuer-key-that-is-long-enough-for-hs256-signing!';
+  writeFileSync(config, JSON.stringify({
+    Herald: {
+      Resource: 'https://hub.example.com/.well-known/mercure',
+      Issuers: [{ Id: 'https://auth.example.com', PublisherKeys: [{ Key: issuerKey }], SubscriberKeys: [{ Key: issuerKey }] }],
+    },
+  }));
+  return ['--protocol', 'both', '--config', config];
+}
 
 /** Subscribes, recording what the client reports and every URL it requests. */
 function follow(t, hubUrl, options) {
@@ -43,7 +60,8 @@ const transports = [
 
 for (const { transport, auth } of transports) {
   test(`${transport}: protocol v1 subscribes with 1.0 matchers and receives a 0.x publisher's updates`, async (t) => {
-    const hub = await Hub.start(t, { port: await freePort(), cwd: tempDir(t), args: ['--store', 'memory', '--anonymous', '--protocol', 'both'] });
+    const dir = tempDir(t);
+    const hub = await Hub.start(t, { port: await freePort(), cwd: dir, args: ['--store', 'memory', '--anonymous', ...bothDialects(dir)] });
     const start = await hub.publish('https://example.com/books/0', 'start');
     const client = follow(t, hub.url, { topics: ['https://example.com/books/:id'], protocol: 'v1', matchType: 'URLPattern', transport, lastEventId: start, ...auth() });
 
@@ -61,7 +79,8 @@ for (const { transport, auth } of transports) {
 }
 
 test('protocol v1 with exact matchers sends the bare match parameter, and a hub that speaks only 0.x refuses it for good', async (t) => {
-  const both = await Hub.start(t, { port: await freePort(), cwd: tempDir(t), args: ['--store', 'memory', '--protocol', 'both'] });
+  const dir = tempDir(t);
+  const both = await Hub.start(t, { port: await freePort(), cwd: dir, args: ['--store', 'memory', ...bothDialects(dir)] });
   const start = await both.publish('books/{id}', 'start');
   const exact = follow(t, both.url, { topics: ['books/{id}'], protocol: 'v1', transport: 'fetch', token: subscriberToken(), lastEventId: start });
   await both.publish('books/1', 'a 0.x template would match this');
@@ -86,7 +105,7 @@ test('matchType without protocol v1, or an unknown protocol, is a TypeError at o
 });
 
 test('Chromium: a 1.0 EventSource subscriber with the cookie receives what Debian\'s symfony/mercure 0.x publisher sends', { timeout: 120_000 }, async (t) => {
-  const env = await startBrowserHub(t, { args: ['--protocol', 'both'] });
+  const env = await startBrowserHub(t, { args: bothDialects(tempDir(t)) });
   const page = await env.open();
   const start = await env.hub.publish('https://example.com/books/0', 'start');
   await page.evaluate((jwt) => { document.cookie = `mercureAuthorization=${jwt}; path=/; SameSite=Strict`; }, subscriberToken(['https://example.com/books/{id}']));

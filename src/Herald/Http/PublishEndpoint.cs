@@ -157,10 +157,12 @@ internal sealed class PublishEndpoint
             return;
         }
 
-        // Mercure 1.0 allows exactly one topic per update; 0.x publishers send alternates, so a hub that serves them takes several.
-        if (_options.Protocol == HeraldProtocol.V1 && form["topic"].Count > 1)
+        // Mercure 1.0 allows exactly one topic per update; 0.x publishers send alternates. Per request: a 1.0 token, or
+        // a hub that speaks only 1.0, takes one.
+        if (form["topic"].Count > 1 && (claims.Dialect == TokenDialect.V1 || _options.ServedProtocol == HeraldProtocol.V1))
         {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid($"{form["topic"].Count} \"topic\" fields: Mercure 1.0 takes exactly one per update (this hub speaks 1.0 only, Protocol=V1)")).ConfigureAwait(false);
+            var why = claims.Dialect == TokenDialect.V1 ? "this is a 1.0 access token" : "this hub speaks 1.0 only, Protocol=V1";
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid($"{form["topic"].Count} \"topic\" fields: Mercure 1.0 takes exactly one per update ({why})")).ConfigureAwait(false);
             return;
         }
 

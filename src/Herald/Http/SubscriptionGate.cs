@@ -177,7 +177,7 @@ internal sealed partial class SubscriptionGate(
         var rawQuery = request.QueryString.Value;
         if (!SubscribeMatchers.HasMatchParameters(rawQuery))
         {
-            if (_options.Protocol == HeraldProtocol.V1)
+            if (_options.ServedProtocol == HeraldProtocol.V1)
             {
                 selectors = [];
                 error = HeraldError.Invalid(request.Query.ContainsKey("topic")
@@ -196,7 +196,7 @@ internal sealed partial class SubscriptionGate(
             return false;
         }
 
-        if (_options.Protocol == HeraldProtocol.Legacy)
+        if (_options.ServedProtocol == HeraldProtocol.Legacy)
         {
             error = HeraldError.Invalid("this hub speaks Mercure 0.x only (Protocol=Legacy): subscribe with topic=, or ask its operator for --protocol both");
             return false;

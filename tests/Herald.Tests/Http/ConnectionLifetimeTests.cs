@@ -16,6 +16,7 @@ public class ConnectionLifetimeTests
         await using var hub = await TestHub.StartAsync(o =>
         {
             o.Protocol = HeraldProtocol.Both;
+            AccessTokens.Configure(o);
             o.MaxConnectionLifetime = TimeSpan.FromMinutes(10);
         }, fakeTime: true);
         var token = hub.SubscriberToken("*");
@@ -53,7 +54,7 @@ public class ConnectionLifetimeTests
     [Fact]
     public async Task A_1_0_stream_closes_at_its_tokens_exp()
     {
-        await using var hub = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both, fakeTime: true);
+        await using var hub = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); }, fakeTime: true);
         // exp is whole seconds.
         var expires = DateTimeOffset.FromUnixTimeSeconds(hub.Time!.GetUtcNow().ToUnixTimeSeconds() + 30);
         var token = Tokens.Create(TestHub.Key, subscribe: ["*"], expires: expires);

@@ -15,6 +15,7 @@ public class DialectResumeTests
     private static Task<TestHub> StartAsync() => TestHub.StartAsync(o =>
     {
         o.Protocol = HeraldProtocol.Both;
+        AccessTokens.Configure(o);
         o.CorsOrigins = ["https://app.example"];
     });
 

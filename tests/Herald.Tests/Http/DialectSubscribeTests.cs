@@ -14,6 +14,10 @@ public class DialectSubscribeTests
         TestHub.StartAsync(o =>
         {
             o.Protocol = protocol;
+            if (protocol != HeraldProtocol.Legacy)
+            {
+                AccessTokens.Configure(o);
+            }
             configure?.Invoke(o);
         });
 

@@ -31,7 +31,7 @@ public class DraftPublishChecksTests
     [MemberData(nameof(Refused))]
     public async Task A_field_the_draft_forbids_is_refused_with_its_status_and_nothing_is_delivered(string field, string value, HttpStatusCode status)
     {
-        await using var hub = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both);
+        await using var hub = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); });
         await using var watcher = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, "match=*", hub.SubscriberToken("*"), null);
         var fields = new List<KeyValuePair<string, string>> { new("data", "refused"), new(field, value) };
         if (field != "topic")
@@ -50,7 +50,7 @@ public class DraftPublishChecksTests
     [Fact]
     public async Task Types_and_topics_that_only_look_reserved_are_accepted()
     {
-        await using var hub = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both);
+        await using var hub = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); });
         await using var watcher = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, "match=*", hub.SubscriberToken("*"), null);
         await hub.PublishAsync("https://example.com/*", "a star in a path", type: "Mercure");
         await hub.PublishAsync("https://example.com/ünï\u200Dcode", "joiners are no control", type: "heraldx.update");
@@ -62,13 +62,13 @@ public class DraftPublishChecksTests
     public async Task A_hub_that_speaks_only_1_0_takes_exactly_one_topic_and_one_serving_0x_takes_alternates()
     {
         KeyValuePair<string, string>[] twoTopics = [new("topic", Topic), new("topic", "https://example.com/alternate"), new("data", "x")];
-        await using (var v1 = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.V1))
+        await using (var v1 = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.V1; AccessTokens.Configure(o); }))
         {
             using var refused = await v1.PostAsync(twoTopics);
             Assert.Contains("exactly one", await refused.AssertRefusedAsync(HttpStatusCode.BadRequest));
         }
 
-        await using var both = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both);
+        await using var both = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); });
         using var accepted = await both.PostAsync(twoTopics);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }

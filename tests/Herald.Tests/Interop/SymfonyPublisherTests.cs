@@ -12,7 +12,7 @@ public class SymfonyPublisherTests
     [Fact]
     public async Task Every_update_a_symfony_0x_publisher_sends_is_accepted_and_reaches_both_dialects()
     {
-        await using var hub = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both);
+        await using var hub = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); });
         var subscriberToken = hub.SubscriberToken("https://example.com/books/{id}");
         await using var v1 = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, "matchURLPattern=" + Uri.EscapeDataString("https://example.com/books/:id") + "&match=" + Uri.EscapeDataString("urn:isbn:978 ünïcödé"), subscriberToken, null);
         await using var legacy = await hub.SubscribeAsync(["https://example.com/books/{id}", "urn:isbn:978 ünïcödé"], subscriberToken);
@@ -57,7 +57,7 @@ public class SymfonyPublisherTests
     [Fact]
     public async Task A_symfony_update_the_draft_forbids_is_refused_with_its_reason()
     {
-        await using var hub = await TestHub.StartAsync(o => o.Protocol = HeraldProtocol.Both);
+        await using var hub = await TestHub.StartAsync(o => { o.Protocol = HeraldProtocol.Both; AccessTokens.Configure(o); });
         var answers = await SymfonyPublisher.PublishAsync(hub.HubUrl, hub.PublisherToken(),
             new(["/.well-known/mercure/subscriptions/x/y"], "forged subscription event"),
             new(["*"], "wildcard"),

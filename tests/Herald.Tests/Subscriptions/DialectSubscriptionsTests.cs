@@ -19,6 +19,7 @@ public class DialectSubscriptionsTests
     private static Task<TestHub> StartAsync() => TestHub.StartAsync(o =>
     {
         o.Protocol = HeraldProtocol.Both;
+        AccessTokens.Configure(o);
         o.Subscriptions = true;
     });
 

@@ -97,6 +97,7 @@ public class SubscribeMatchersTests
         {
             o.Anonymous = true;
             o.Protocol = HeraldProtocol.Both;
+            AccessTokens.Configure(o);
             o.MaxTemplatesPerSubscription = 200;
         });
         using var unknown = await hub.GetRawAsync("matchurlpattern=x");
