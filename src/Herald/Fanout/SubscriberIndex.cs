@@ -193,7 +193,7 @@ internal sealed class SubscriberIndex
             for (var i = 0; i < topics.Count; i++)
             {
                 var selector = entry.Selector;
-                if (selector.IsUrlPattern ? selector.MatchesResolved(topics[i], Resolve(topics[i], selector.HubUrl!), ref work) : selector.Matches(topics[i], ref work))
+                if (selector.IsUrlPattern ? selector.MatchesResolved(topics[i], Resolve(topics[i], selector), ref work) : selector.Matches(topics[i], ref work))
                 {
                     _matched.Add(entry);
                     break;
@@ -221,12 +221,12 @@ internal sealed class SubscriberIndex
     /// A topic parsed against a hub URL, once per update for every URL pattern subscribed at that URL (a parse costs
     /// more than most pattern tests). A handful of distinct hub URLs in practice: one per host name the hub is reached by.
     /// </summary>
-    private Protocol.Urls.WhatwgUrl? Resolve(string topic, string hubUrl)
+    private Protocol.Urls.WhatwgUrl? Resolve(string topic, TopicSelector pattern)
     {
-        if (!_resolved.TryGetValue((topic, hubUrl), out var url))
+        if (!_resolved.TryGetValue((topic, pattern.HubUrl!), out var url))
         {
-            url = Protocol.Urls.WhatwgUrlParser.Parse(topic, hubUrl);
-            _resolved[(topic, hubUrl)] = url;
+            url = pattern.ParsedHubUrl is { } hub ? Protocol.Urls.WhatwgUrlParser.Parse(topic, hub) : null;
+            _resolved[(topic, pattern.HubUrl!)] = url;
         }
 
         return url;

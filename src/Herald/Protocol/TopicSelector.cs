@@ -33,8 +33,12 @@ internal sealed class TopicSelector
         {
             _urlPattern = matcher;
             HubUrl = hubUrl;
+            ParsedHubUrl = Urls.WhatwgUrlParser.Parse(hubUrl);
         }
     }
+
+    /// <summary><see cref="HubUrl"/> parsed once, so resolving an update's topic does not parse the base again.</summary>
+    public Urls.WhatwgUrl? ParsedHubUrl { get; }
 
     public string Pattern { get; }
 
