@@ -69,10 +69,11 @@ public sealed class HeraldClient
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         topics = [.. topics];
-        var url = SubscribeUrl(topics);
+        var url = SubscribeUrl(topics, options);
 
         // One exact topic needs one base (two: a plain update between two values); selectors that match more keep more.
-        var decoder = deltas ? new DeltaDecoder(topics.Count() == 1 && !topics.First().Contains('{') && topics.First() != "*" ? 2 : 64) : null;
+        var single = topics.Count() == 1 && (options?.MatchType ?? MatchType.Exact) == MatchType.Exact && !topics.First().Contains('{') && topics.First() != "*";
+        var decoder = deltas ? new DeltaDecoder(single ? 2 : 64) : null;
         if (decoder is not null)
         {
             url = new Uri(url.AbsoluteUri + "&" + Deltas.JsonDelta.QueryParameter + "=" + Uri.EscapeDataString(Deltas.JsonDelta.AllFormats));
@@ -399,12 +400,20 @@ public sealed class HeraldClient
         }
     }
 
-    private Uri SubscribeUrl(IEnumerable<string> topics)
+    private Uri SubscribeUrl(IEnumerable<string> topics, SubscribeOptions? options)
     {
+        var parameter = (options?.Protocol ?? MercureProtocol.Legacy, options?.MatchType ?? MatchType.Exact) switch
+        {
+            (MercureProtocol.Legacy, MatchType.Exact) => "topic",
+            (MercureProtocol.Legacy, _) => throw new ArgumentException("a MatchType needs Protocol = MercureProtocol.V1: Mercure 0.x selectors have no matcher types", nameof(options)),
+            (MercureProtocol.V1, MatchType.UrlPattern) => "matchURLPattern",
+            (MercureProtocol.V1, MatchType.Exact) => "match",
+            _ => throw new ArgumentOutOfRangeException(nameof(options), "unknown Protocol or MatchType"),
+        };
         var query = new StringBuilder();
         foreach (var topic in topics)
         {
-            query.Append(query.Length == 0 ? '?' : '&').Append("topic=").Append(Uri.EscapeDataString(topic));
+            query.Append(query.Length == 0 ? '?' : '&').Append(parameter).Append('=').Append(Uri.EscapeDataString(topic));
         }
 
         if (query.Length == 0)

@@ -25,6 +25,16 @@ public sealed class SubscribeOptions
     /// </summary>
     public bool? Deltas { get; init; }
 
+    /// <summary>
+    /// The dialect of the subscribe request: <see cref="MercureProtocol.Legacy"/> (default) sends the topics as
+    /// <c>topic=</c>; <see cref="MercureProtocol.V1"/> as Mercure 1.0 matchers of <see cref="MatchType"/>, for a hub that
+    /// speaks 1.0 (Herald <c>--protocol both</c> or <c>v1</c>). Tokens and resuming are the same in both.
+    /// </summary>
+    public MercureProtocol Protocol { get; init; }
+
+    /// <summary>With <see cref="MercureProtocol.V1"/>: the matcher type of every topic (default <see cref="Client.MatchType.Exact"/>).</summary>
+    public MatchType MatchType { get; init; }
+
     /// <summary>A connection ended and the client will retry after the given delay; the exception says why.</summary>
     public Action<Exception?, TimeSpan>? OnReconnecting { get; init; }
 }

@@ -159,6 +159,22 @@ public sealed class HeraldOptions
     /// <summary>Let anyone read the stats report (<c>/.well-known/mercure/stats</c>); off: a token must grant the stats topic.</summary>
     public bool PublicStats { get; set; }
 
+    /// <summary>
+    /// Mercure dialects served, decided per request (docs/mercure-1.md): <see cref="HeraldProtocol.Legacy"/> (0.x),
+    /// <see cref="HeraldProtocol.Both"/> or <see cref="HeraldProtocol.V1"/>; the latter two need <see cref="Resource"/>
+    /// and an issuer. Unset: Legacy, or Both once <see cref="Issuers"/> are configured (<see cref="ServedProtocol"/>).
+    /// </summary>
+    public HeraldProtocol? Protocol { get; set; }
+
+    /// <summary>The dialects actually served: <see cref="Protocol"/>, or its default.</summary>
+    public HeraldProtocol ServedProtocol => Protocol ?? (Issuers.Count > 0 ? HeraldProtocol.Both : HeraldProtocol.Legacy);
+
+    /// <summary>
+    /// Longest a stream or long poll stays open whatever its token's <c>exp</c> (null: no limit): <c>exp</c> alone
+    /// cannot revoke an open stream, so the subscriber reconnects and presents its token again (Mercure 1.0 SHOULD).
+    /// </summary>
+    public TimeSpan? MaxConnectionLifetime { get; set; }
+
     /// <summary>Let subscribers without a token receive public updates.</summary>
     public bool Anonymous { get; set; }
 

@@ -120,6 +120,21 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add("SubscriberQueueLength and SubscriberQueueBytes must be positive");
         }
 
+        if (options.Protocol is { } protocol && !Enum.IsDefined(protocol))
+        {
+            failures.Add($"Protocol must be Legacy, Both or V1, not {(int)protocol}");
+        }
+        else if (options.ServedProtocol != HeraldProtocol.Legacy && (string.IsNullOrEmpty(options.Resource) || options.Issuers.Count == 0))
+        {
+            // A 1.0 hub must know its resource identifier (tokens' aud) and who issues its access tokens (draft-08, "Token Validation").
+            failures.Add($"Protocol {options.ServedProtocol} needs Resource (the hub's identifier, e.g. https://hub.example.com/.well-known/mercure) and at least one entry in Issuers");
+        }
+
+        if (options.MaxConnectionLifetime is { } lifetime && lifetime <= TimeSpan.Zero)
+        {
+            failures.Add("MaxConnectionLifetime must be positive (or unset: no limit)");
+        }
+
         if (options.ClockSkew < TimeSpan.Zero)
         {
             failures.Add("ClockSkew must not be negative");

@@ -53,6 +53,57 @@ public sealed class HeraldClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Protocol_v1_subscribes_with_1_0_matchers_and_resumes_from_an_id()
+    {
+        // A 1.0 hub needs its resource identifier and an issuer (configuration only); 0.x tokens keep working beside.
+        var config = Path.Combine(_directory.Path, "v1.json");
+        await File.WriteAllTextAsync(config, """
+            {"Herald": {"Resource": "https://hub.example.com/.well-known/mercure",
+             "Issuers": [{"Id": "https://auth.example.com", "SubscriberKeys": [{"Key": "client-issuer-key-that-is-long-enough-for-hs256!"}]}]}}
+            """, _timeout.Token);
+        var hub = await ServeAsync(["--jwt-key", HeraldProcess.Key, "--store", "memory", "--protocol", "both", "--config", config]);
+        var subscriber = Client(hub, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
+        var publisher = Client(hub, Tokens.Create(HeraldProcess.Key, publish: ["*"]));
+        var start = await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/books/0"], Data = "start" }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/authors/1"], Data = "not matched" }, _timeout.Token);
+        await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/books/1"], Data = "one", Private = true }, _timeout.Token);
+
+        var pattern = new SubscribeOptions { Protocol = MercureProtocol.V1, MatchType = MatchType.UrlPattern };
+        await using (var updates = subscriber.SubscribeAsync(["https://example.com/books/:id"], start, pattern, _timeout.Token).GetAsyncEnumerator())
+        {
+            Assert.True(await updates.MoveNextAsync());
+            Assert.Equal("one", updates.Current.Data);
+        }
+
+        // Exact matchers are byte for byte: the 0.x template text names only the literal topic.
+        await publisher.PublishAsync(new HeraldPublication { Topics = ["https://example.com/books/{id}"], Data = "literal" }, _timeout.Token);
+        await using (var exact = subscriber.SubscribeAsync(["https://example.com/books/{id}"], start, new SubscribeOptions { Protocol = MercureProtocol.V1 }, _timeout.Token).GetAsyncEnumerator())
+        {
+            Assert.True(await exact.MoveNextAsync());
+            Assert.Equal("literal", exact.Current.Data);
+        }
+
+        // A hub that speaks only 0.x refuses for good, with its reason.
+        var legacy = await ServeAsync();
+        var refused = Client(legacy, Tokens.Create(HeraldProcess.Key, subscribe: ["*"]));
+        var error = await Assert.ThrowsAsync<HeraldException>(async () =>
+        {
+            await foreach (var _ in refused.SubscribeAsync(["t"], null, pattern, _timeout.Token))
+            {
+            }
+        });
+        Assert.Equal(400, error.StatusCode);
+        Assert.Contains("Mercure 0.x only", error.Message, StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<ArgumentException>(async () =>
+        {
+            await foreach (var _ in subscriber.SubscribeAsync(["t"], null, new SubscribeOptions { MatchType = MatchType.UrlPattern }, _timeout.Token))
+            {
+            }
+        });
+    }
+
+    [Fact]
     public async Task A_subscription_resumes_after_the_hub_restarts_on_the_same_address_without_loss_or_duplicates()
     {
         var port = FreePort();

@@ -9,6 +9,7 @@ export { systemClock, type Clock } from './clock.js';
 export { createSseDecoder, type SseCallbacks, type SseDecoder } from './sse.js';
 export { subscribeJob, jobTopic, DEFAULT_JOB_TOPIC_PREFIX, type JobProgress, type JobCompleted, type JobFailed, type SubscribeJobOptions } from './jobs.js';
 export type { HeraldUpdate, HeraldStatus, SubscribeOptions, TokenSource, TransportName, EventSourceConstructor, EventSourceLike } from './types.js';
+export type { MercureProtocol, MatchType } from './dialect.js';
 
 /** Subscribes to topics on a Herald (Mercure) hub; see {@link SubscribeOptions}. */
 export function subscribe(hubUrl: string, options: SubscribeOptions): Subscription {

@@ -4,6 +4,7 @@ import { HeraldClientError } from './errors.js';
 import { ConnectionGate } from './gate.js';
 import { watchPage, type PageWatch } from './lifecycle.js';
 import { canShare, groupName, TabGroup, type GroupMessage } from './shared.js';
+import { topicParameter } from './dialect.js';
 import { eventSourceTransport } from './transports/eventsource.js';
 import { fetchTransport } from './transports/fetch.js';
 import { pollTransport } from './transports/poll.js';
@@ -61,6 +62,8 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
   private readonly perTabTopics: boolean;
   /** The selectors the current attempt asked the hub for: what its reported matches index. */
   private streamTopics: string[];
+  /** `topic` (0.x) or the Mercure 1.0 matcher parameter the topics are sent in (`protocol: 'v1'`). */
+  private readonly topicParameter: string;
   /** Resolves when the loop has stopped. */
   readonly done: Promise<void>;
 
@@ -71,6 +74,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     if (options.topics.length === 0) {
       throw new TypeError('subscribe: name at least one topic');
     }
+    this.topicParameter = topicParameter(options);
     if (options.shared === true && options.token !== undefined && (options.credentialKey ?? '') === '') {
       throw new TypeError('subscribe: shared with a token needs a credentialKey naming the credential (e.g. the user id)');
     }
@@ -78,7 +82,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     this.perTabTopics = options.shared === true && options.transport !== 'eventsource';
     this.streamTopics = options.topics;
     // One exact topic needs one base (two: a plain update between two values); selectors that match more keep more.
-    const single = options.topics.length === 1 && !/[{*]/.test(options.topics[0]!);
+    const single = options.topics.length === 1 && options.matchType !== 'URLPattern' && !/[{*]/.test(options.topics[0]!);
     this.deltas = options.deltas === true ? new DeltaDecoder(single ? 2 : 64) : undefined;
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff(options.random ?? Math.random);
@@ -124,9 +128,11 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     });
     this.gate.offline = this.page !== undefined && !this.page.online();
     if (options.shared === true && canShare()) {
+      // Only tabs of one dialect and matcher type share: the same text means another thing in each.
+      const transportKey = (options.transport ?? 'auto') + (this.topicParameter === 'topic' ? '' : ':' + this.topicParameter);
       const name = this.perTabTopics
-        ? groupName(hubUrl, options.credentialKey ?? '', [], [], options.transport ?? 'auto')
-        : groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], options.transport ?? 'auto');
+        ? groupName(hubUrl, options.credentialKey ?? '', [], [], transportKey)
+        : groupName(hubUrl, options.credentialKey ?? '', options.topics, options.types ?? [], transportKey);
       this.group = new TabGroup(name, (message) => this.onGroupMessage(message), () => this.lead());
       this.postTab(this.page?.visible() ?? true);
       const closed = new Promise<void>((resolve) => this.closer.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -476,6 +482,7 @@ export class Subscription implements AsyncIterable<HeraldUpdate> {
     return {
       hubUrl: this.hubUrl,
       topics,
+      topicParameter: this.topicParameter,
       reportMatches,
       types: this.options.types ?? [],
       token,

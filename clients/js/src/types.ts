@@ -31,8 +31,19 @@ export interface EventSourceLike {
 }
 
 export interface SubscribeOptions {
-  /** Topic selectors: exact topics, URI templates or `*`. */
+  /**
+   * Topic selectors: exact topics, URI templates or `*` (Mercure 0.x); with `protocol: 'v1'`, Mercure 1.0 topic
+   * matchers of type `matchType`.
+   */
   topics: string[];
+  /**
+   * The Mercure dialect of the subscribe request: `'legacy'` (default) sends `topic=`; `'v1'` sends the 1.0 draft's
+   * `match=` (or `matchURLPattern=`), for a hub that speaks 1.0 (Herald with `--protocol both` or `v1`). Tokens, the
+   * `Last-Event-ID` header and `lastEventID` parameter, and the answered `Last-Event-ID` are the same in both.
+   */
+  protocol?: import('./dialect.js').MercureProtocol | undefined;
+  /** With `protocol: 'v1'`: the matcher type of every entry of `topics` (default `'Exact'`; `*` matches everything either way). */
+  matchType?: import('./dialect.js').MatchType | undefined;
   token?: TokenSource | undefined;
   /**
    * EventSource with a cookie: sets a fresh `mercureAuthorization` cookie (e.g. `() => fetch('/hub-cookie')`). Called

@@ -76,6 +76,10 @@ internal static class ServeCommand
         },
     };
 
+    private static readonly Option<HeraldProtocol?> Protocol = new("--protocol") { Description = "Mercure dialects served, per request: Legacy (0.x topic=), Both, or V1 (1.0 match=) [default: Legacy]" };
+
+    private static readonly Option<TimeSpan?> MaxConnectionLifetime = Durations.Option("--max-connection-lifetime", "longest a stream stays open whatever its token's exp; the client reconnects [default: no limit]");
+
     private static readonly Option<string?> ConfigFile = new("--config") { Description = "extra JSON configuration file (section \"Herald\"), above herald.json and below environment variables" };
 
     public static Command Create()
@@ -85,6 +89,7 @@ internal static class ServeCommand
             Listen, JwtKey, PublisherKey, SubscriberKey, Issuer, IssuerKey, IssuerJwks, Resource, RequireExp, Anonymous, CookieName, PublishOrigins, CorsOrigins,
             MaxConnections, MaxConnectionsPerIp, TrustedProxies, MaxReplay, Heartbeat,
             Store, HistoryMaxCount, HistoryMaxAge, HistoryMaxBytes, MaxRequestBodySize, TlsCert, TlsKey, TlsSelfSigned, H2cListen, Compression, Ui, Subscriptions, Metrics, MetricsListen, Bridge, ConfigFile, Dev,
+            Protocol, MaxConnectionLifetime,
         };
         command.SetAction((parseResult, _) => RunAsync(ReadFlags(parseResult)));
         return command;
@@ -127,6 +132,8 @@ internal static class ServeCommand
         Ui = parseResult.GetResult(Ui) is null or { Implicit: true } ? null : parseResult.GetValue(Ui),
         Subscriptions = parseResult.GetResult(Subscriptions) is null or { Implicit: true } ? null : parseResult.GetValue(Subscriptions),
         Bridges = parseResult.GetValue(Bridge) is { Length: > 0 } bridges ? bridges : null,
+        Protocol = parseResult.GetValue(Protocol),
+        MaxConnectionLifetime = parseResult.GetValue(MaxConnectionLifetime),
     };
 
     private static string[]? NullIfEmpty(string[]? values) => values is { Length: > 0 } ? values : null;

@@ -45,6 +45,12 @@ internal sealed record ServeFlags
 
     public int? MaxReplay { get; init; }
 
+    /// <summary><c>--protocol</c>: Legacy, Both or V1.</summary>
+    public HeraldProtocol? Protocol { get; init; }
+
+    /// <summary><c>--max-connection-lifetime</c>.</summary>
+    public TimeSpan? MaxConnectionLifetime { get; init; }
+
     /// <summary><c>--dev</c>: defaults for a first try on a laptop, below any explicit flag.</summary>
     public bool Dev { get; init; }
 
@@ -149,6 +155,8 @@ internal sealed record ServeFlags
         options.MaxRequestBodySize = MaxRequestBodySize ?? options.MaxRequestBodySize;
         options.Compression = Compression ?? options.Compression;
         options.Ui = Ui ?? options.Ui;
+        options.Protocol = Protocol ?? options.Protocol;
+        options.MaxConnectionLifetime = MaxConnectionLifetime ?? options.MaxConnectionLifetime;
         foreach (var flag in Bridges ?? [])
         {
             options.Bridges.RemoveAll(b => b.Topic == flag.Bridge.Topic);

@@ -20,6 +20,7 @@ internal sealed class SubscriberIndex
     // Scratch lists of the single dispatcher thread, reused so dispatch allocates nothing per update.
     private readonly List<TemplateEntry> _tried = [];
     private readonly List<TemplateEntry> _matched = [];
+    private readonly Dictionary<(string Topic, string HubUrl), Protocol.Urls.WhatwgUrl?> _resolved = [];
     private long _sequence;
 
     /// <summary>Set once the hub is shutting down: every subscriber added later is closed at once with this.</summary>
@@ -76,10 +77,10 @@ internal sealed class SubscriberIndex
                 }
                 else if (selector.IsTemplate)
                 {
-                    if (!_templates.TryGetValue(selector.Pattern, out var entry))
+                    if (!_templates.TryGetValue(selector.IndexKey, out var entry))
                     {
                         entry = new TemplateEntry(selector);
-                        _templates[selector.Pattern] = entry;
+                        _templates[selector.IndexKey] = entry;
                         _prefixes.Insert(entry);
                     }
 
@@ -142,9 +143,9 @@ internal sealed class SubscriberIndex
                 }
                 else if (selector.IsTemplate)
                 {
-                    if (_templates.TryGetValue(selector.Pattern, out var entry) && entry.Subscribers.Remove(subscriber) && entry.Subscribers.Count == 0)
+                    if (_templates.TryGetValue(selector.IndexKey, out var entry) && entry.Subscribers.Remove(subscriber) && entry.Subscribers.Count == 0)
                     {
-                        _templates.Remove(selector.Pattern);
+                        _templates.Remove(selector.IndexKey);
                         _prefixes.Remove(entry);
                     }
                 }
@@ -186,11 +187,13 @@ internal sealed class SubscriberIndex
 
         // The costly part, outside the lock: a template is immutable, and an entry removed meanwhile just has no subscribers.
         long work = 0;
+        _resolved.Clear();
         foreach (var entry in _tried)
         {
             for (var i = 0; i < topics.Count; i++)
             {
-                if (entry.Selector.Matches(topics[i], ref work))
+                var selector = entry.Selector;
+                if (selector.IsUrlPattern ? selector.MatchesResolved(topics[i], Resolve(topics[i], selector), ref work) : selector.Matches(topics[i], ref work))
                 {
                     _matched.Add(entry);
                     break;
@@ -212,6 +215,21 @@ internal sealed class SubscriberIndex
                 AddAll(entry.Subscribers, sequence, candidates);
             }
         }
+    }
+
+    /// <summary>
+    /// A topic parsed against a hub URL, once per update for every URL pattern subscribed at that URL (a parse costs
+    /// more than most pattern tests). A handful of distinct hub URLs in practice: one per host name the hub is reached by.
+    /// </summary>
+    private Protocol.Urls.WhatwgUrl? Resolve(string topic, TopicSelector pattern)
+    {
+        if (!_resolved.TryGetValue((topic, pattern.HubUrl!), out var url))
+        {
+            url = pattern.ParsedHubUrl is { } hub ? Protocol.Urls.WhatwgUrlParser.Parse(topic, hub) : null;
+            _resolved[(topic, pattern.HubUrl!)] = url;
+        }
+
+        return url;
     }
 
     /// <summary>
@@ -239,7 +257,7 @@ internal sealed class SubscriberIndex
         lock (_lock)
         {
             return _exact.Select(static e => (e.Key, e.Value.Count))
-                .Concat(_templates.Select(static e => (e.Key, e.Value.Subscribers.Count)))
+                .Concat(_templates.Select(static e => (e.Value.Selector.ToString(), e.Value.Subscribers.Count)))
                 .Append((TopicSelector.Wildcard, _wildcard.Count))
                 .Where(static e => e.Item2 > 0)
                 .OrderByDescending(static e => e.Item2)

@@ -18,6 +18,9 @@ namespace Herald.Http;
 /// </summary>
 internal sealed partial class PollEndpoint
 {
+    /// <summary>Where long polls are mapped, under the hub's path.</summary>
+    public const string PathSuffix = "/poll";
+
     /// <summary>25 s: under the 30–60 s idle timeouts common in proxies, so the answer gets through.</summary>
     public const int DefaultTimeoutSeconds = 25;
 
@@ -72,6 +75,12 @@ internal sealed partial class PollEndpoint
         }
 
         // The deadline exists before the subscriber is registered, so once it is visible in the index the wait is bounded.
+        // A poll is a connection too: it waits no longer than the hub's maximum connection lifetime.
+        if (_options.MaxConnectionLifetime is { } lifetime && lifetime < timeout)
+        {
+            timeout = lifetime;
+        }
+
         using var deadline = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
 

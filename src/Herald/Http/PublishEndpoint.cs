@@ -145,9 +145,24 @@ internal sealed class PublishEndpoint
             await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: a key or value contains %00 (NUL), which the form reader refuses")).ConfigureAwait(false);
             return;
         }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            // Over the form reader's counts or lengths (fields, a key, a value): a limit, so 413 as the draft says.
+            await HttpResponses.WriteErrorAsync(context, new HeraldError(ErrorKind.TooLarge, "the form is over the hub's limits: " + e.Message)).ConfigureAwait(false);
+            return;
+        }
         catch (InvalidDataException e)
         {
             await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid("malformed form: " + e.Message)).ConfigureAwait(false);
+            return;
+        }
+
+        // Mercure 1.0 allows exactly one topic per update; 0.x publishers send alternates. Per request: a 1.0 token, or
+        // a hub that speaks only 1.0, takes one.
+        if (form["topic"].Count > 1 && (claims.Dialect == TokenDialect.V1 || _options.ServedProtocol == HeraldProtocol.V1))
+        {
+            var why = claims.Dialect == TokenDialect.V1 ? "this is a 1.0 access token" : "this hub speaks 1.0 only, Protocol=V1";
+            await HttpResponses.WriteErrorAsync(context, HeraldError.Invalid($"{form["topic"].Count} \"topic\" fields: Mercure 1.0 takes exactly one per update ({why})")).ConfigureAwait(false);
             return;
         }
 

@@ -65,6 +65,7 @@ internal sealed partial class SubscribeEndpoint
             ReportsMatches = admitted.ReportsMatches,
             Deltas = admitted.Deltas == Deltas.DeltaFormats.None ? null : new Deltas.DeltaBases(admitted.Deltas),
         };
+        using var lifetime = StartLifetime(subscriber);
         _index.Add(subscriber);
         _metrics.StreamOpened();
         var announced = _subscriptions.Open(admitted.Selectors, admitted.Claims);
@@ -200,6 +201,26 @@ internal sealed partial class SubscribeEndpoint
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             subscriber.MarkWritten();
         }
+    }
+
+    /// <summary>
+    /// Ends the stream at <see cref="HeraldOptions.MaxConnectionLifetime"/> (null when unset): gracefully, queued frames
+    /// then a short <c>retry:</c>, so the client reconnects, presents its token again and resumes from its last id. Up
+    /// to a tenth earlier at random, so streams opened together (a deploy, a reconnect storm) do not all come back at once.
+    /// </summary>
+    private ITimer? StartLifetime(Subscriber subscriber)
+    {
+        if (_options.MaxConnectionLifetime is not { } max)
+        {
+            return null;
+        }
+
+        var due = max - TimeSpan.FromTicks((long)(max.Ticks * 0.1 * Random.Shared.NextDouble()));
+        return _time.CreateTimer(
+            static state => ((Subscriber)state!).Close(SseFrame.RetryHint(Random.Shared.NextInt64(100, 1000)), "the stream reached the hub's maximum connection lifetime (MaxConnectionLifetime)"),
+            subscriber,
+            due,
+            Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>

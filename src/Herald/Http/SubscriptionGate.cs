@@ -87,14 +87,7 @@ internal sealed partial class SubscriptionGate(
     {
         var request = context.Request;
 
-        // Mercure 1.0 matchers: refused here when malformed (the index takes them in a later step).
-        if (SubscribeMatchers.HasMatchParameters(request.QueryString.Value)
-            && SubscribeMatchers.Parse(request.QueryString.Value, HubUrl(request)).Error is { } matchError)
-        {
-            return (null, matchError);
-        }
-
-        if (!TryReadSelectors(request, out var selectors, out var error))
+        if (!TryReadDialect(request, out var selectors, out var error))
         {
             return (null, error);
         }
@@ -181,6 +174,55 @@ internal sealed partial class SubscriptionGate(
     }
 
     /// <summary>
+    /// The subscription's dialect, per request (docs/mercure-1.md): <c>match</c> parameters make it Mercure 1.0,
+    /// <c>topic</c> parameters 0.x, both at once is refused, and so is a dialect the hub's <see cref="HeraldOptions.Protocol"/>
+    /// does not speak. Either way the result is selectors for the one index.
+    /// </summary>
+    private bool TryReadDialect(HttpRequest request, out TopicSelector[] selectors, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
+    {
+        var rawQuery = request.QueryString.Value;
+        if (!SubscribeMatchers.HasMatchParameters(rawQuery))
+        {
+            if (_options.ServedProtocol == HeraldProtocol.V1)
+            {
+                selectors = [];
+                error = HeraldError.Invalid(request.Query.ContainsKey("topic")
+                    ? "this hub speaks Mercure 1.0 only (Protocol=V1): subscribe with match= or matchURLPattern=, not topic="
+                    : "missing topic matcher: name at least one with match= or matchURLPattern=");
+                return false;
+            }
+
+            return TryReadSelectors(request, out selectors, out error);
+        }
+
+        selectors = [];
+        if (request.Query.ContainsKey("topic"))
+        {
+            error = HeraldError.Invalid("a subscription uses either topic= (Mercure 0.x) or match parameters (Mercure 1.0), not both");
+            return false;
+        }
+
+        if (_options.ServedProtocol == HeraldProtocol.Legacy)
+        {
+            error = HeraldError.Invalid("this hub speaks Mercure 0.x only (Protocol=Legacy): subscribe with topic=, or ask its operator for --protocol both");
+            return false;
+        }
+
+        var hubUrl = HubUrl(request);
+        var limits = new MatcherLimits(_options.MaxTopics, _options.MaxTopicLength, _options.MaxTemplateLength, _options.MaxTemplatesPerSubscription);
+        var (matchers, matchError) = SubscribeMatchers.Parse(rawQuery, hubUrl, limits);
+        if (matchError is not null)
+        {
+            error = matchError;
+            return false;
+        }
+
+        selectors = [.. matchers.Select(m => TopicSelector.FromMatcher(m, hubUrl))];
+        error = null;
+        return true;
+    }
+
+    /// <summary>
     /// The compiled selectors of the <c>topic</c> parameters; refused when there are none or too many, one is too long,
     /// or its templates exceed the template limits. Lengths are checked before anything is compiled.
     /// </summary>
@@ -244,9 +286,17 @@ internal sealed partial class SubscriptionGate(
         return true;
     }
 
-    /// <summary>The URL this request reached the hub at: the base of relative URL patterns and topics.</summary>
-    private static string HubUrl(HttpRequest request) =>
-        $"{request.Scheme}://{(request.Host.HasValue ? request.Host.Value : "localhost")}{request.PathBase}{request.Path}";
+    /// <summary>The URL this request reached the hub at: the base of relative URL patterns and topics (a long poll's too).</summary>
+    private static string HubUrl(HttpRequest request)
+    {
+        var path = request.Path.Value ?? "";
+        if (path.EndsWith(PollEndpoint.PathSuffix, StringComparison.Ordinal))
+        {
+            path = path[..^PollEndpoint.PathSuffix.Length];
+        }
+
+        return $"{request.Scheme}://{(request.Host.HasValue ? request.Host.Value : "localhost")}{request.PathBase}{path}";
+    }
 
     /// <summary>The <c>Last-Event-ID</c> header, else the <c>lastEventID</c> query parameter (for clients that cannot set headers).</summary>
     private static string? ReadCursor(HttpRequest request)

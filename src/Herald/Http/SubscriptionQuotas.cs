@@ -23,7 +23,7 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
     /// <summary>Holds the subscription's templates against its address's quota; a hold to release, or the refusal.</summary>
     public (IDisposable? Hold, LimitRefusal? Refusal) HoldTemplates(IPAddress address, IReadOnlyList<TopicSelector> selectors)
     {
-        var patterns = selectors.Where(static s => s.IsTemplate).Select(static s => s.Pattern).Distinct(StringComparer.Ordinal).ToArray();
+        var patterns = selectors.Where(static s => s.IsTemplate).Select(static s => s.IndexKey).Distinct(StringComparer.Ordinal).ToArray();
         if (patterns.Length == 0)
         {
             return (null, null);

@@ -8,10 +8,13 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Herald.Http;
 
 /// <summary>
-/// Mercure 0.x "Subscription API": <c>GET /.well-known/mercure/subscriptions</c>, <c>…/subscriptions/{topic}</c> and
-/// <c>…/subscriptions/{topic}/{subscriber}</c> answer the open subscriptions (of the whole cluster with Redis) as JSON-LD,
-/// with the <c>lastEventID</c> to resume their events from. As the spec says, the token's <c>mercure.subscribe</c>
-/// must match the requested URL (e.g. grant <c>/.well-known/mercure/subscriptions{/topic}{/subscriber}</c>).
+/// The "Subscription API" of both dialects: <c>GET /.well-known/mercure/subscriptions</c> (every subscription, each in
+/// its own dialect's shape), 0.x <c>…/subscriptions/{topic}</c> and <c>…/subscriptions/{topic}/{subscriber}</c>, 1.0
+/// <c>…/subscriptions/{matchType}/{match}</c> and <c>…/subscriptions/{matchType}/{match}/{subscriber}</c>, routed by
+/// whether the first segment is a matcher type (<see cref="SubscriptionPaths.TryParse(string, out SubscriptionResource)"/>).
+/// They answer the open subscriptions (of the whole cluster with Redis) as JSON-LD, with the <c>lastEventID</c> to
+/// resume their events from. As the specs say, the token must grant subscribe on the requested URL (e.g.
+/// <c>/.well-known/mercure/subscriptions{/topic}{/subscriber}</c>).
 /// </summary>
 internal sealed class SubscriptionsEndpoint(SubscriptionRegistry registry, IHistoryStore store, Authorizer authorizer, HeraldCors cors)
 {
@@ -28,11 +31,13 @@ internal sealed class SubscriptionsEndpoint(SubscriptionRegistry registry, IHist
         var raw = RawPath(context);
         var prefix = context.Request.PathBase.Value + hubPath + "/subscriptions";
         var suffix = raw.StartsWith(prefix, StringComparison.Ordinal) ? raw[prefix.Length..] : null;
-        if (suffix is null || !SubscriptionPaths.TryParse(SubscriptionPaths.Collection + suffix, out var topic, out var subscriber))
+        if (suffix is null || !SubscriptionPaths.TryParse(SubscriptionPaths.Collection + suffix, out var resource))
         {
-            await HttpResponses.WriteErrorAsync(context, HeraldError.NotFound("no such subscriptions resource: use /subscriptions, /subscriptions/{topic} or /subscriptions/{topic}/{subscriber}, each variable percent-encoded")).ConfigureAwait(false);
+            await HttpResponses.WriteErrorAsync(context, HeraldError.NotFound("no such subscriptions resource: use /subscriptions, /subscriptions/{topic}[/{subscriber}] or /subscriptions/{matchType}/{match}[/{subscriber}], each variable percent-encoded")).ConfigureAwait(false);
             return;
         }
+
+        var (matchType, topic, subscriber) = resource;
 
         var requested = SubscriptionPaths.Collection + suffix;
         var (claims, error) = await authorizer.AuthenticateSubscriberAsync(context.Request).ConfigureAwait(false);
@@ -61,7 +66,7 @@ internal sealed class SubscriptionsEndpoint(SubscriptionRegistry registry, IHist
         byte[] body;
         if (subscriber is not null)
         {
-            var found = snapshot.Subscriptions.FirstOrDefault(s => s.Topic == topic && s.Subscriber == subscriber);
+            var found = snapshot.Subscriptions.FirstOrDefault(s => s.MatchType == matchType && s.Topic == topic && s.Subscriber == subscriber);
             if (found is null)
             {
                 await HttpResponses.WriteErrorAsync(context, HeraldError.NotFound("no open subscription of that subscriber to that topic")).ConfigureAwait(false);
@@ -72,8 +77,11 @@ internal sealed class SubscriptionsEndpoint(SubscriptionRegistry registry, IHist
         }
         else
         {
-            var listed = topic is null ? snapshot.Subscriptions : snapshot.Subscriptions.Where(s => s.Topic == topic);
-            body = SubscriptionJson.Collection(topic is null ? SubscriptionPaths.Collection : SubscriptionPaths.CollectionOf(topic), lastEventId, listed);
+            var listed = topic is null ? snapshot.Subscriptions : snapshot.Subscriptions.Where(s => s.MatchType == matchType && s.Topic == topic);
+            var id = topic is null ? SubscriptionPaths.Collection
+                : matchType is null ? SubscriptionPaths.CollectionOf(topic)
+                : SubscriptionPaths.CollectionOf(matchType, topic);
+            body = SubscriptionJson.Collection(id, lastEventId, listed);
         }
 
         var response = context.Response;

@@ -17,9 +17,10 @@ internal static class UpdateValidator
             return HeraldError.Invalid("missing \"topic\": an update needs at least one topic");
         }
 
+        // Limits are 413s, as the Mercure 1.0 draft says of every publish limit (body size and field lengths).
         if (update.Topics.Count > maxTopics)
         {
-            return HeraldError.Invalid($"too many topics: {update.Topics.Count} (at most {maxTopics})");
+            return new HeraldError(ErrorKind.TooLarge, $"too many topics: {update.Topics.Count} (at most {maxTopics}, MaxTopics)");
         }
 
         foreach (var topic in update.Topics)
@@ -31,12 +32,23 @@ internal static class UpdateValidator
 
             if (topic.Length > maxTopicLength)
             {
-                return HeraldError.Invalid($"a topic of {topic.Length} characters is longer than the hub's limit of {maxTopicLength} (MaxTopicLength)");
+                return new HeraldError(ErrorKind.TooLarge, $"a topic of {topic.Length} characters is longer than the hub's limit of {maxTopicLength} (MaxTopicLength)");
             }
 
             if (topic.Contains('\0'))
             {
                 return HeraldError.Invalid("\"topic\" must not contain NUL");
+            }
+
+            // Both dialects: C0, DEL and C1 could inject SSE fields or hide in logs (draft-08, "Terminology").
+            if (IndexOfControl(topic) is >= 0 and var control)
+            {
+                return HeraldError.Invalid($"\"topic\" must not contain control characters: U+{(int)topic[control]:X4} at index {control}");
+            }
+
+            if (topic == TopicSelector.Wildcard)
+            {
+                return HeraldError.Invalid("topic \"*\" is the reserved wildcard: no subscriber could select it alone; name the topic");
             }
 
             if (NotUnicode("topic", topic) is { } badTopic)
@@ -83,6 +95,11 @@ internal static class UpdateValidator
             return HeraldError.Invalid("\"type\" must not contain CR, LF or NUL");
         }
 
+        if (update.Type is { } hubType && IsHubEventType(hubType))
+        {
+            return HeraldError.Invalid($"\"type\" \"{ReasonText.Quote(hubType)}\" is reserved for events the hub itself sends (\"{MercureEventType}\" and \"{HubEventTypePrefix}…\"): pick another event type");
+        }
+
         // Mercure 1.0 draft: no control or format characters in ids and types (ids are IRIs: other non-ASCII is fine).
         if (FieldCharacters.DescribeForbidden(update.Id) is { } badId)
         {
@@ -111,6 +128,16 @@ internal static class UpdateValidator
 
         return null;
     }
+
+    /// <summary>The event type Mercure reserves for the hub's own events; a publisher could forge them with it.</summary>
+    public const string MercureEventType = "mercure";
+
+    /// <summary>Starts the event types of Herald's own notices (<c>herald.token-expiring</c>, <c>herald.retained-cut</c>).</summary>
+    public const string HubEventTypePrefix = "herald.";
+
+    /// <summary>True for an event type the hub sends itself, which clients act on: no publisher may send one.</summary>
+    public static bool IsHubEventType(string type) =>
+        type == MercureEventType || type.StartsWith(HubEventTypePrefix, StringComparison.Ordinal);
 
     /// <summary>Parses <c>retry</c>: ASCII digits only, as SSE requires.</summary>
     public static bool TryParseRetry(string value, out long retry)
@@ -154,6 +181,14 @@ internal static class UpdateValidator
         }
 
         return null;
+    }
+
+    private static int IndexOfControl(string value)
+    {
+        var span = value.AsSpan();
+        var c0 = span.IndexOfAnyInRange('\u0000', '\u001F');
+        var delC1 = span.IndexOfAnyInRange('\u007F', '\u009F');
+        return c0 < 0 ? delC1 : delC1 < 0 ? c0 : Math.Min(c0, delC1);
     }
 
     private static bool HasLineBreakOrNul(string value) => value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0;

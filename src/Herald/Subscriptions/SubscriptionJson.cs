@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace Herald.Subscriptions;
 
 /// <summary>
-/// The JSON-LD documents of Mercure 0.x "Active Subscriptions", property for property as the spec's examples:
-/// a subscription (the data of its events, and the single-subscription endpoint with <c>lastEventID</c>) and a
-/// collection. Indented like the reference hub's events.
+/// The JSON-LD documents of "Active Subscriptions", property for property as the specs' examples: a subscription (the
+/// data of its events, and the single-subscription endpoint with <c>lastEventID</c>) and a collection. A 0.x
+/// subscription has <c>topic</c>, a 1.0 one <c>matchType</c> and <c>match</c> (draft-08); a collection lists each in
+/// its own shape. Indented like the reference hub's events.
 /// </summary>
 internal static class SubscriptionJson
 {
@@ -83,14 +84,30 @@ internal static class SubscriptionJson
             using var document = JsonDocument.Parse(data);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("topic", out var topic) || topic.ValueKind != JsonValueKind.String
                 || !root.TryGetProperty("subscriber", out var subscriber) || subscriber.ValueKind != JsonValueKind.String)
             {
                 return null;
             }
 
+            string? matchType = null;
+            if (!root.TryGetProperty("topic", out var topic))
+            {
+                if (!root.TryGetProperty("match", out topic) || !root.TryGetProperty("matchType", out var type)
+                    || type.ValueKind != JsonValueKind.String || Array.IndexOf(SubscriptionPaths.MatchTypes, type.GetString()) < 0)
+                {
+                    return null;
+                }
+
+                matchType = type.GetString();
+            }
+
+            if (topic.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
             JsonElement? payload = root.TryGetProperty("payload", out var p) ? p.Clone() : null;
-            return new ActiveSubscription(topic.GetString()!, subscriber.GetString()!, payload);
+            return new ActiveSubscription(topic.GetString()!, subscriber.GetString()!, payload, matchType);
         }
         catch (JsonException)
         {
@@ -102,7 +119,16 @@ internal static class SubscriptionJson
     {
         json.WriteString("id", subscription.Id);
         json.WriteString("type", "Subscription");
-        json.WriteString("topic", subscription.Topic);
+        if (subscription.MatchType is { } matchType)
+        {
+            json.WriteString("matchType", matchType);
+            json.WriteString("match", subscription.Topic);
+        }
+        else
+        {
+            json.WriteString("topic", subscription.Topic);
+        }
+
         json.WriteString("subscriber", subscription.Subscriber);
         json.WriteBoolean("active", active);
         if (subscription.Payload is { } payload)

@@ -2,11 +2,60 @@ namespace Herald.Subscriptions;
 
 /// <summary>
 /// The reserved topics and API paths of subscriptions: <c>/.well-known/mercure/subscriptions/{topic}/{subscriber}</c>
-/// with both variables percent-encoded as RFC 6570 expands a simple variable (everything but unreserved characters), as
-/// in the spec's examples.
+/// (0.x) and <c>/.well-known/mercure/subscriptions/{matchType}/{match}/{subscriber}</c> (1.0), every variable
+/// percent-encoded once as RFC 6570 expands a simple variable (everything but unreserved characters), as in the specs'
+/// examples.
 /// </summary>
 internal static class SubscriptionPaths
 {
+    /// <summary>The Mercure 1.0 matcher type names, in their canonical case: the first segment of a 1.0 path.</summary>
+    public static readonly string[] MatchTypes = ["Exact", "URLPattern"];
+
+    /// <summary>The URL pattern a 1.0 token or subscriber can use for every 1.0 subscription event (relative: resolved against the hub).</summary>
+    public const string V1EventsPattern = Collection + "/:matchType/:match/:subscriber";
+
+    public static string TopicOf(string matchType, string match, string subscriber) =>
+        $"{Collection}/{matchType}/{Uri.EscapeDataString(match)}/{Uri.EscapeDataString(subscriber)}";
+
+    public static string CollectionOf(string matchType, string match) => $"{Collection}/{matchType}/{Uri.EscapeDataString(match)}";
+
+    /// <summary>
+    /// Splits a raw path under <see cref="Collection"/> into the resource it names. The dialect is routed by the first
+    /// segment, as sent: a matcher type name (<c>Exact</c>, <c>URLPattern</c>) followed by more segments is the 1.0
+    /// shape, anything else 0.x. So a 0.x topic spelled exactly like a type name is reached by percent-encoding one of
+    /// its letters (<c>%45xact</c>), which a 1.0 path never does to its type.
+    /// </summary>
+    public static bool TryParse(string rawPath, out SubscriptionResource resource)
+    {
+        resource = default;
+        if (!rawPath.StartsWith(Collection + "/", StringComparison.Ordinal))
+        {
+            return TryParse(rawPath, out _, out _);
+        }
+
+        var rest = rawPath[(Collection.Length + 1)..];
+        var slash = rest.IndexOf('/');
+        if (slash > 0 && Array.IndexOf(MatchTypes, rest[..slash]) >= 0)
+        {
+            var type = rest[..slash];
+            if (!TryParse(Collection + rest[slash..], out var match, out var subscriber))
+            {
+                return false;
+            }
+
+            resource = new SubscriptionResource(type, match, subscriber);
+            return true;
+        }
+
+        if (!TryParse(rawPath, out var topic, out var legacySubscriber))
+        {
+            return false;
+        }
+
+        resource = new SubscriptionResource(null, topic, legacySubscriber);
+        return true;
+    }
+
     public const string Collection = "/.well-known/mercure/subscriptions";
 
     /// <summary>The template a token's <c>mercure.subscribe</c> can grant to receive every subscription event.</summary>
@@ -96,3 +145,6 @@ internal static class SubscriptionPaths
         }
     }
 }
+
+/// <summary>What a subscriptions API path names: a matcher type (null for 0.x), a topic or match, a subscriber (each null when absent).</summary>
+internal readonly record struct SubscriptionResource(string? MatchType, string? Topic, string? Subscriber);

@@ -9,7 +9,8 @@ namespace Herald.Subscriptions;
 
 /// <summary>
 /// Announces every stream's subscriptions as they open and close (<see cref="HeraldOptions.Subscriptions"/>): a private
-/// update on <c>/.well-known/mercure/subscriptions/{topic}/{subscriber}</c> each, recorded in the
+/// update on <c>/.well-known/mercure/subscriptions/{topic}/{subscriber}</c> each (1.0 subscriptions:
+/// <c>…/subscriptions/{matchType}/{match}/{subscriber}</c>), recorded in the
 /// <see cref="ISubscriptionLedger"/> the API lists. Admission only queues the change: a reconnect storm's 20,000 events
 /// are appended in batches behind it, never on the path that lets a subscriber in.
 /// </summary>
@@ -55,12 +56,13 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
 
         var subscriber = "urn:uuid:" + Guid.NewGuid();
         var opened = new List<ActiveSubscription>(selectors.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, Protocol.Matchers.MatcherType?)>();
         foreach (var selector in selectors)
         {
-            if (seen.Add(selector.Pattern))
+            // Deduplicated by type and pattern, as the draft allows: match=x and matchExact=x are one subscription.
+            if (seen.Add((selector.Pattern, selector.MatcherType)))
             {
-                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.PayloadFor(selector.Pattern));
+                var subscription = new ActiveSubscription(selector.Pattern, subscriber, claims.PayloadFor(selector.Pattern), MatchTypeName(selector.MatcherType));
                 opened.Add(subscription);
                 Queue(Change(subscription, active: true));
             }
@@ -68,6 +70,14 @@ internal sealed partial class SubscriptionRegistry : BackgroundService
 
         return opened;
     }
+
+    /// <summary>The draft's canonical name of a matcher type; null for a 0.x selector.</summary>
+    private static string? MatchTypeName(Protocol.Matchers.MatcherType? type) => type switch
+    {
+        null => null,
+        Protocol.Matchers.MatcherType.UrlPattern => "URLPattern",
+        _ => "Exact",
+    };
 
     public void Close(IReadOnlyList<ActiveSubscription>? opened)
     {

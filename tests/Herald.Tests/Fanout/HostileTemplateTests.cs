@@ -132,7 +132,7 @@ public class HostileTemplateTests(ITestOutputHelper output)
 
         using var response = await hub.PostAsync([new("topic", topic), new("data", "x")]);
 
-        Assert.Contains("MaxTopicLength", await response.AssertRefusedAsync(HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Contains("MaxTopicLength", await response.AssertRefusedAsync(HttpStatusCode.RequestEntityTooLarge), StringComparison.Ordinal);
     }
 
     [Fact]

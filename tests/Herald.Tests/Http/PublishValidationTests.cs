@@ -249,7 +249,8 @@ public class PublishValidationTests
 
         using var response = await hub.PostAsync(ManyTopics(1001).Append(new("data", "refused")));
 
-        Assert.Contains("1000", await response.AssertRefusedAsync(HttpStatusCode.BadRequest));
+        // A limit: 413, as the Mercure 1.0 draft says of every publish limit.
+        Assert.Contains("1000", await response.AssertRefusedAsync(HttpStatusCode.RequestEntityTooLarge));
         await AssertNothingStoredAsync(hub, watcher);
     }
 

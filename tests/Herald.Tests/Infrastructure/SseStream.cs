@@ -34,9 +34,12 @@ public sealed class SseStream : IAsyncDisposable
     /// <summary>Every byte received so far, as text.</summary>
     public string RawText => _raw.Text;
 
-    public static async Task<SseStream> OpenAsync(HttpClient client, string path, string[] topics, string? token, string? lastEventId, string? extraQuery = null)
+    public static Task<SseStream> OpenAsync(HttpClient client, string path, string[] topics, string? token, string? lastEventId, string? extraQuery = null) =>
+        OpenQueryAsync(client, path, string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t))) + (extraQuery is null ? "" : "&" + extraQuery), token, lastEventId);
+
+    /// <summary>Opens a subscription with a raw query string (Mercure 1.0 <c>match</c> parameters, say).</summary>
+    public static async Task<SseStream> OpenQueryAsync(HttpClient client, string path, string query, string? token, string? lastEventId)
     {
-        var query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t))) + (extraQuery is null ? "" : "&" + extraQuery);
         var request = new HttpRequestMessage(HttpMethod.Get, path + (path.Contains('?', StringComparison.Ordinal) ? "&" : "?") + query);
         if (token is not null)
         {

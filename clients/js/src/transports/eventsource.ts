@@ -13,7 +13,7 @@ export function eventSourceTransport(context: AttemptContext): Promise<AttemptRe
   }
 
   return new Promise((resolve) => {
-    const url = buildUrl(context.hubUrl, context.topics, { lastEventID: context.cursor() });
+    const url = buildUrl(context.hubUrl, context.topics, { lastEventID: context.cursor() }, context.topicParameter);
     const source = new EventSourceImpl(url, { withCredentials: context.withCredentials });
     let opened = false;
     const finish = (result: AttemptResult): void => {

@@ -41,7 +41,7 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
       lastEventID: inQuery ? resumeFrom : undefined,
       reportMatches: context.reportMatches ? '1' : undefined,
       [DELTA_PARAMETER]: context.deltas ? DELTA_FORMATS : undefined,
-    }), {
+    }, context.topicParameter), {
       headers,
       cache: 'no-store',
       // As EventSource's withCredentials: cookies cross-origin only when asked.

@@ -55,7 +55,7 @@ export async function pollTransport(context: AttemptContext): Promise<AttemptRes
         headers.Authorization = `Bearer ${token}`;
       }
       const response = await context.fetch(
-        buildUrl(pollUrl, context.topics, { lastEventID: cursor, timeout: String(context.pollTimeoutSeconds), reportMatches: context.reportMatches ? '1' : undefined }),
+        buildUrl(pollUrl, context.topics, { lastEventID: cursor, timeout: String(context.pollTimeoutSeconds), reportMatches: context.reportMatches ? '1' : undefined }, context.topicParameter),
         { headers, cache: 'no-store', credentials: context.withCredentials ? 'include' : 'same-origin', signal: controller.signal },
       );
       if (!response.ok) {

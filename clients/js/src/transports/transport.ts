@@ -7,6 +7,8 @@ import type { EventSourceConstructor } from '../types.js';
 export interface AttemptContext {
   hubUrl: string;
   topics: string[];
+  /** The query parameter each topic goes in: `topic` (0.x), `match` or `matchURLPattern` (1.0). */
+  topicParameter: string;
   /** Ask the hub which of `topics` each update matched (`reportMatches`): a leader tab filters for the others. */
   reportMatches: boolean;
   types: string[];
@@ -56,11 +58,11 @@ export type AttemptResult =
 
 export type Transport = (context: AttemptContext) => Promise<AttemptResult>;
 
-/** `hubUrl?topic=…&topic=…` plus extra parameters, keeping any query the hub URL already has. */
-export function buildUrl(base: string, topics: string[], extra: Record<string, string | undefined> = {}): string {
+/** `hubUrl?topic=…&topic=…` (or `match=…`) plus extra parameters, keeping any query the hub URL already has. */
+export function buildUrl(base: string, topics: string[], extra: Record<string, string | undefined> = {}, topicParameter = 'topic'): string {
   const url = new URL(base, typeof location === 'undefined' ? undefined : location.href);
   for (const topic of topics) {
-    url.searchParams.append('topic', topic);
+    url.searchParams.append(topicParameter, topic);
   }
   for (const [name, value] of Object.entries(extra)) {
     if (value !== undefined) {

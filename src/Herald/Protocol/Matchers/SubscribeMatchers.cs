@@ -32,8 +32,16 @@ internal static class SubscribeMatchers
         rawQuery is not null && rawQuery.Contains("match", StringComparison.OrdinalIgnoreCase) && Split(rawQuery).Any(p => IsReserved(p.Name));
 
     /// <summary>The matchers of the query (empty when it has none), or the refusal.</summary>
-    public static (IReadOnlyList<TopicMatcher> Matchers, HeraldError? Error) Parse(string? rawQuery, string hubUrl)
+    public static (IReadOnlyList<TopicMatcher> Matchers, HeraldError? Error) Parse(string? rawQuery, string hubUrl) =>
+        Parse(rawQuery, hubUrl, MatcherLimits.None);
+
+    /// <summary>
+    /// The matchers of the query, or the refusal; the hub's own limits are checked before a pattern is compiled, so a
+    /// request over them costs no build.
+    /// </summary>
+    public static (IReadOnlyList<TopicMatcher> Matchers, HeraldError? Error) Parse(string? rawQuery, string hubUrl, MatcherLimits limits)
     {
+        var patterns = 0;
         var matchers = new List<TopicMatcher>();
         if (rawQuery is null)
         {
@@ -65,9 +73,9 @@ internal static class SubscribeMatchers
                     return (matchers, HeraldError.Invalid($"unknown matcher parameter \"{ReasonText.Quote(name)}\": use match, matchExact or matchURLPattern (names are case-sensitive; the match prefix is reserved)"));
             }
 
-            if (matchers.Count == MaxMatchers)
+            if (matchers.Count == Math.Min(MaxMatchers, limits.MaxMatchers))
             {
-                return (matchers, HeraldError.Invalid($"more than {MaxMatchers} matchers in one subscription"));
+                return (matchers, HeraldError.Invalid($"more than {Math.Min(MaxMatchers, limits.MaxMatchers)} matchers in one subscription"));
             }
 
             if (rawValue.Length > MaxMatcherBytes * 3 || Decode(rawValue) is not { } value)
@@ -91,6 +99,24 @@ internal static class SubscribeMatchers
             if (FieldCharacters.DescribeForbidden(value) is { } forbidden)
             {
                 return (matchers, HeraldError.Invalid($"\"{name}\" must not contain control or format characters: {forbidden}"));
+            }
+
+            if (value != TopicMatcher.Wildcard && type == MatcherType.Exact && value.Length > limits.MaxExactLength)
+            {
+                return (matchers, HeraldError.Invalid($"a matcher of {value.Length} characters is longer than the hub's limit of {limits.MaxExactLength} (MaxTopicLength)"));
+            }
+
+            if (value != TopicMatcher.Wildcard && type == MatcherType.UrlPattern)
+            {
+                if (value.Length > limits.MaxPatternLength)
+                {
+                    return (matchers, HeraldError.Invalid($"a URL pattern of {value.Length} characters is longer than the hub's limit of {limits.MaxPatternLength} (MaxTemplateLength)"));
+                }
+
+                if (++patterns > limits.MaxPatterns)
+                {
+                    return (matchers, HeraldError.Invalid($"more than {limits.MaxPatterns} URL patterns in one subscription (MaxTemplatesPerSubscription); exact matchers count only against the matcher limit"));
+                }
             }
 
             try
@@ -158,4 +184,11 @@ internal static class SubscribeMatchers
             return null;
         }
     }
+}
+
+/// <summary>The hub's limits on one subscription's matchers (its options), checked before anything is compiled.</summary>
+internal readonly record struct MatcherLimits(int MaxMatchers, int MaxExactLength, int MaxPatternLength, int MaxPatterns)
+{
+    /// <summary>Only the draft's own bounds (<see cref="SubscribeMatchers.MaxMatchers"/>, <see cref="SubscribeMatchers.MaxMatcherBytes"/>).</summary>
+    public static MatcherLimits None { get; } = new(int.MaxValue, int.MaxValue, int.MaxValue, int.MaxValue);
 }

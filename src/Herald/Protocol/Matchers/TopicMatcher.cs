@@ -72,8 +72,29 @@ internal sealed class TopicMatcher
             return false;
         }
 
-        work += _pattern.Weight * (resolvedTopic.Href.Length + 1);
+        work += _pattern.Weight * (HrefLength(resolvedTopic) + 1);
         return _pattern.Test(resolvedTopic);
+    }
+
+    [ThreadStatic]
+    private static WhatwgUrl? t_lastUrl;
+
+    [ThreadStatic]
+    private static int t_lastHrefLength;
+
+    /// <summary>
+    /// The serialized URL's length, computed once for a URL tried on many patterns in a row (the dispatcher tries an
+    /// update's topic on every pattern): serializing allocates, once per pattern it was most of dispatch's garbage.
+    /// </summary>
+    private static int HrefLength(WhatwgUrl url)
+    {
+        if (!ReferenceEquals(t_lastUrl, url))
+        {
+            t_lastHrefLength = url.Href.Length;
+            t_lastUrl = url;
+        }
+
+        return t_lastHrefLength;
     }
 
     public bool Matches(string topic, string hubUrl)

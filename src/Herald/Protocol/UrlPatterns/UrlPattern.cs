@@ -92,7 +92,25 @@ internal sealed class UrlPattern
     }
 
     /// <summary>Matches a parsed URL (parse a topic once, match it against many patterns).</summary>
-    public bool Test(WhatwgUrl url) => Matches(ComponentsOf(url));
+    public bool Test(WhatwgUrl url)
+    {
+        // One URL tried on many patterns in a row (an update's topic on every subscribed pattern, on the dispatcher's
+        // thread): its components are read once, not once per pattern. The cache holds the URL, so the reference
+        // check cannot be fooled by a new URL at a reused address.
+        if (!ReferenceEquals(t_lastUrl, url))
+        {
+            t_lastComponents = ComponentsOf(url);
+            t_lastUrl = url;
+        }
+
+        return Matches(t_lastComponents!);
+    }
+
+    [ThreadStatic]
+    private static WhatwgUrl? t_lastUrl;
+
+    [ThreadStatic]
+    private static string[]? t_lastComponents;
 
     /// <summary>Matches a URL string, resolved against <paramref name="baseUrl"/>; false when it does not parse.</summary>
     public bool Test(string url, string? baseUrl = null) =>

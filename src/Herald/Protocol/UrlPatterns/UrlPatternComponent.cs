@@ -19,6 +19,10 @@ internal sealed class UrlPatternComponent
     private readonly Regex? _regex;
     private readonly string? _fixedText;
 
+    // The fixed text a regex component starts with, tested before the regex: most inputs a pattern is tried on (every
+    // update's topic, for a subscriber's pattern) differ there, and a comparison costs far less than the automaton.
+    private string? _literalPrefix;
+
     // JavaScript rejects an empty iteration of a quantified group: "(.*)?" that matched "" leaves the group undefined.
     private readonly bool[] _emptyIsUndefined;
 
@@ -77,14 +81,20 @@ internal sealed class UrlPatternComponent
             throw new UrlPatternException($"the pattern \"{input}\" cannot be compiled: {e.Message.Split('\n')[0]}");
         }
 
-        return new(patternString, regex, null, names, emptyIsUndefined, hasRegexpGroups, weight);
+        return new(patternString, regex, null, names, emptyIsUndefined, hasRegexpGroups, weight)
+        {
+            // The regex is anchored and starts with this text escaped, so an input without it cannot match.
+            _literalPrefix = !options.IgnoreCase && parts is [{ Type: PartType.FixedText, Modifier: PartModifier.None, Value.Length: > 0 } first, ..] ? first.Value : null,
+        };
     }
 
     /// <summary>The engine's options; a component matched without a regex reports NonBacktracking (it is linear too).</summary>
     public RegexOptions Options => _regex?.Options ?? RegexOptions.NonBacktracking;
 
     public bool IsMatch(string input) =>
-        _regex is null ? _fixedText is null || input == _fixedText : _regex.IsMatch(input);
+        _regex is null
+            ? _fixedText is null || input == _fixedText
+            : (_literalPrefix is null || input.StartsWith(_literalPrefix, StringComparison.Ordinal)) && _regex.IsMatch(input);
 
     /// <summary>The groups of a match (null values for groups that did not participate), or null for no match.</summary>
     public Dictionary<string, string?>? Exec(string input)
