@@ -17,6 +17,9 @@ namespace Herald.Client;
 public sealed class HeraldClient
 {
     private const string LastEventIdHeader = "Last-Event-ID";
+
+    /// <summary>Mercure 1.0's name for the hub's answer to a resume (the request header kept its name).</summary>
+    private const string MercureLastEventIdHeader = "Mercure-Last-Event-ID";
     private const string Earliest = "earliest";
 
     /// <summary>Herald's notice that the stream closes at the token's expiry: not an update, and it carries no id.</summary>
@@ -282,7 +285,8 @@ public sealed class HeraldClient
         // Ids may be non-ASCII (IRIs), which HttpClient will not put in a header by default: those go in the query,
         // percent-encoded UTF-8, which every Mercure hub reads as well.
         var nonAscii = lastEventId is not null && !System.Text.Ascii.IsValid(lastEventId);
-        using var request = new HttpRequestMessage(HttpMethod.Get, nonAscii ? new Uri(url.AbsoluteUri + "&lastEventID=" + Uri.EscapeDataString(lastEventId!)) : url);
+        var resumeParameter = options?.Protocol == MercureProtocol.V1 ? "last_event_id" : "lastEventID";
+        using var request = new HttpRequestMessage(HttpMethod.Get, nonAscii ? new Uri(url.AbsoluteUri + "&" + resumeParameter + "=" + Uri.EscapeDataString(lastEventId!)) : url);
         request.Headers.Accept.ParseAdd("text/event-stream");
         if (lastEventId is not null && !nonAscii)
         {
@@ -325,7 +329,7 @@ public sealed class HeraldClient
 
         // Asking for "earliest" and being answered "earliest" is the caller getting what it asked for, not a gap.
         if (lastEventId is not (null or Earliest)
-            && response.Headers.TryGetValues(LastEventIdHeader, out var echoed)
+            && (response.Headers.TryGetValues(MercureLastEventIdHeader, out var echoed) || response.Headers.TryGetValues(LastEventIdHeader, out echoed))
             && echoed.FirstOrDefault() == Earliest)
         {
             options?.OnGap?.Invoke(lastEventId);

@@ -44,7 +44,7 @@ internal sealed class HeraldCors
         var builder = new CorsPolicyBuilder()
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .WithHeaders(HeaderNames.Authorization, HeaderNames.CacheControl, "Last-Event-ID")
-            .WithExposedHeaders("Last-Event-ID")
+            .WithExposedHeaders("Last-Event-ID", SubscriptionGate.MercureLastEventIdHeader)
             .SetPreflightMaxAge(PreflightMaxAge);
         if (origins.AllowsAny)
         {

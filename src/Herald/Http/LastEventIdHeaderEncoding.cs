@@ -5,10 +5,10 @@ using Microsoft.Extensions.Options;
 namespace Herald.Http;
 
 /// <summary>
-/// Carries <c>Last-Event-ID</c> as UTF-8 both ways on Kestrel. Ids are IRIs (the Mercure 1.0 draft allows them):
+/// Carries <c>Last-Event-ID</c> (and its 1.0 answer, <c>Mercure-Last-Event-ID</c>) as UTF-8 both ways on Kestrel. Ids are IRIs (the Mercure 1.0 draft allows them):
 /// <c>EventSource</c> sends the last id's UTF-8 bytes when it reconnects, and the hub echoes the id in its answer, which
 /// Kestrel refuses to write for a non-ASCII value unless told its encoding (every resume from <c>é-2</c> was a 500).
-/// Only this header is affected; every other header keeps whatever the host app's selectors say (they run first and
+/// Only these headers are affected; every other header keeps whatever the host app's selectors say (they run first and
 /// are composed, not replaced). Registered by <c>AddHerald()</c>, so an app embedding Herald gets it too.
 /// </summary>
 internal sealed class LastEventIdHeaderEncoding : IPostConfigureOptions<KestrelServerOptions>
@@ -29,5 +29,6 @@ internal sealed class LastEventIdHeaderEncoding : IPostConfigureOptions<KestrelS
     }
 
     internal static bool IsLastEventId(string header) =>
-        string.Equals(header, SubscriptionGate.LastEventIdHeader, StringComparison.OrdinalIgnoreCase);
+        string.Equals(header, SubscriptionGate.LastEventIdHeader, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(header, SubscriptionGate.MercureLastEventIdHeader, StringComparison.OrdinalIgnoreCase);
 }

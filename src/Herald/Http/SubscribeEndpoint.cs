@@ -132,7 +132,13 @@ internal sealed partial class SubscribeEndpoint
             firstPage = await _history.ReadAsync(subscriber.Claims, subscriber.Selectors, resume.After, HistoryReader.PageSize, context.RequestAborted).ConfigureAwait(false);
 
             // The caller's own cursor, or "earliest" on a gap: never another update's id, which could be private.
-            context.Response.Headers[SubscriptionGate.LastEventIdHeader] = resume.Gap ? ResumeCursor.EarliestId : admitted.CursorText;
+            // Mercure 1.0 renamed the answer (Mercure-Last-Event-ID); a 0.x request gets both names.
+            var answered = resume.Gap ? ResumeCursor.EarliestId : admitted.CursorText;
+            context.Response.Headers[SubscriptionGate.MercureLastEventIdHeader] = answered;
+            if (!admitted.MatchersRequest)
+            {
+                context.Response.Headers[SubscriptionGate.LastEventIdHeader] = answered;
+            }
         }
         else
         {

@@ -34,6 +34,12 @@ internal sealed partial class SubscriptionGate(
 
     public const string LastEventIdQuery = "lastEventID";
 
+    /// <summary>Mercure 1.0's spelling of the resume parameter, read after the header and before <see cref="LastEventIdQuery"/>.</summary>
+    public const string LastEventIdParameter = "last_event_id";
+
+    /// <summary>Mercure 1.0's answer to a resume (the request header keeps its name; only the answer was renamed).</summary>
+    public const string MercureLastEventIdHeader = "Mercure-Last-Event-ID";
+
     /// <summary>
     /// 128 matcher states (the matcher's stack buffer): the text between expressions and the expressions themselves;
     /// the literal prefix and suffix cost nothing. Bounds what one template costs per topic character.
@@ -135,6 +141,7 @@ internal sealed partial class SubscriptionGate(
         return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request))
         {
             ReportsMatches = reportsMatches,
+            MatchersRequest = SubscribeMatchers.HasMatchParameters(request.QueryString.Value),
             Deltas = Deltas.DeltaFormatsParser.Parse(request.Query[Deltas.JsonDelta.QueryParameter]),
         }, null);
     }
@@ -298,7 +305,10 @@ internal sealed partial class SubscriptionGate(
         return $"{request.Scheme}://{(request.Host.HasValue ? request.Host.Value : "localhost")}{request.PathBase}{path}";
     }
 
-    /// <summary>The <c>Last-Event-ID</c> header, else the <c>lastEventID</c> query parameter (for clients that cannot set headers).</summary>
+    /// <summary>
+    /// The <c>Last-Event-ID</c> header, else the query parameter (for clients that cannot set headers): 1.0's
+    /// <c>last_event_id</c>, then 0.x's <c>lastEventID</c>, in either dialect, as the reference hub reads them.
+    /// </summary>
     private static string? ReadCursor(HttpRequest request)
     {
         var header = request.Headers[LastEventIdHeader];
@@ -307,8 +317,16 @@ internal sealed partial class SubscriptionGate(
             return header[0];
         }
 
-        var query = request.Query[LastEventIdQuery];
-        return query.Count > 0 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
+        foreach (var name in (ReadOnlySpan<string>)[LastEventIdParameter, LastEventIdQuery])
+        {
+            var query = request.Query[name];
+            if (query.Count > 0 && !string.IsNullOrEmpty(query[0]))
+            {
+                return query[0];
+            }
+        }
+
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Subscriber refused: {Reason}")]

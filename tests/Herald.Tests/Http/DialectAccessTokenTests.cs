@@ -98,7 +98,7 @@ public class DialectAccessTokenTests
         request.Headers.Add("Cookie", "__Secure-mercure_access_token=" + AccessTokens.Subscriber(Book1));
         using var response = await hub.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(start, response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal(start, response.Headers.GetValues("Mercure-Last-Event-ID").Single());
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         string? line;
         while ((line = await reader.ReadLineAsync().WaitAsync(SseStream.WaitLimit)) is not null && !line.StartsWith("data:", StringComparison.Ordinal))

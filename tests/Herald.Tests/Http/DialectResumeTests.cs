@@ -4,9 +4,10 @@ using Herald.Tests.Infrastructure;
 namespace Herald.Tests.Http;
 
 /// <summary>
-/// Draft-08 "Reconciliation" for 1.0 subscriptions, on a hub that serves both dialects: the <c>Last-Event-ID</c> header
-/// before the <c>lastEventID</c> parameter, the <c>Last-Event-ID</c> answer that never names an update the caller may not
-/// see, and resumes that cross dialects (an id seen on a 0.x stream resumes a 1.0 one).
+/// "Reconciliation" for 1.0 subscriptions, on a hub that serves both dialects: the <c>Last-Event-ID</c> header before
+/// the <c>last_event_id</c> parameter before 0.x's <c>lastEventID</c>, the <c>Mercure-Last-Event-ID</c> answer (1.0
+/// renamed it; a 0.x request also gets <c>Last-Event-ID</c>) that never names an update the caller may not see, and
+/// resumes that cross dialects (an id seen on a 0.x stream resumes a 1.0 one).
 /// </summary>
 public class DialectResumeTests
 {
@@ -34,8 +35,32 @@ public class DialectResumeTests
 
         await hub.PublishAsync(Topic, "second");
         await using var resumed = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match("https://example.com/books/:id"), hub.SubscriberToken(), seen);
-        Assert.Equal(seen, resumed.Response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal(seen, resumed.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
+        Assert.False(resumed.Response.Headers.Contains("Last-Event-ID"), "a 1.0 request is answered with the 1.0 name only");
         Assert.Equal("second", (await resumed.NextAsync()).Data);
+    }
+
+    [Fact]
+    public async Task Last_event_id_comes_after_the_header_and_before_lastEventID_and_a_0x_request_is_answered_both_names()
+    {
+        await using var hub = await StartAsync();
+        var first = await hub.PublishAsync(Topic, "first");
+        var second = await hub.PublishAsync(Topic, "second");
+        await hub.PublishAsync(Topic, "third");
+        var both = "&last_event_id=" + Uri.EscapeDataString(second) + "&lastEventID=" + Uri.EscapeDataString(first);
+
+        await using var v1 = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match(Topic) + both, hub.SubscriberToken(), null);
+        Assert.Equal(second, v1.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
+        Assert.Equal("third", (await v1.NextAsync()).Data);
+
+        await using var legacy = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, "topic=" + Uri.EscapeDataString(Topic) + both, hub.SubscriberToken(), null);
+        Assert.Equal(second, legacy.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
+        Assert.Equal(second, legacy.Response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal("third", (await legacy.NextAsync()).Data);
+
+        await using var header = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match(Topic) + both, hub.SubscriberToken(), first);
+        Assert.Equal(first, header.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
+        Assert.Equal("second", (await header.NextAsync()).Data);
     }
 
     [Fact]
@@ -47,11 +72,11 @@ public class DialectResumeTests
         await hub.PublishAsync(Topic, "third");
 
         await using var both = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match(Topic) + "&lastEventID=" + Uri.EscapeDataString(first), hub.SubscriberToken(), second);
-        Assert.Equal(second, both.Response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal(second, both.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
         Assert.Equal("third", (await both.NextAsync()).Data);
 
         await using var query = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, "match=" + Uri.EscapeDataString(Topic) + "&lastEventID=" + Uri.EscapeDataString(first), hub.SubscriberToken(), null);
-        Assert.Equal(first, query.Response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal(first, query.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
         Assert.Equal("second", (await query.NextAsync()).Data);
     }
 
@@ -64,7 +89,7 @@ public class DialectResumeTests
         Assert.Equal("first", (await earliest.NextAsync()).Data);
 
         await using var unknown = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match(Topic), hub.SubscriberToken(), "urn:uuid:never-published");
-        Assert.Equal("earliest", unknown.Response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Equal("earliest", unknown.Response.Headers.GetValues("Mercure-Last-Event-ID").Single());
     }
 
     [Fact]
@@ -75,7 +100,7 @@ public class DialectResumeTests
         await hub.PublishAsync(Topic, "public");
 
         await using var resumed = await SseStream.OpenQueryAsync(hub.Client, TestHub.HubPath, Match("*"), hub.SubscriberToken("https://example.com/other"), secret);
-        var answered = resumed.Response.Headers.GetValues("Last-Event-ID").Single();
+        var answered = resumed.Response.Headers.GetValues("Mercure-Last-Event-ID").Single();
         Assert.NotEqual(secret, answered);
         Assert.Equal("earliest", answered);
 
@@ -95,7 +120,7 @@ public class DialectResumeTests
         request.Headers.Add("Last-Event-ID", id);
         using var response = await hub.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("https://app.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
-        Assert.Contains("Last-Event-ID", response.Headers.GetValues("Access-Control-Expose-Headers").Single());
-        Assert.Equal(id, response.Headers.GetValues("Last-Event-ID").Single());
+        Assert.Contains("Mercure-Last-Event-ID", response.Headers.GetValues("Access-Control-Expose-Headers").Single());
+        Assert.Equal(id, response.Headers.GetValues("Mercure-Last-Event-ID").Single());
     }
 }

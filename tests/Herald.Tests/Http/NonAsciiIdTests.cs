@@ -60,6 +60,7 @@ public class NonAsciiIdTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Id, Assert.Single(response.Headers.GetValues("Last-Event-ID")));
+        Assert.Equal(Id, Assert.Single(response.Headers.GetValues("Mercure-Last-Event-ID")));
     }
 
     /// <summary>A cursor that is not UTF-8 (a Latin-1 <c>é</c>, as <c>fetch</c> would send it) is an unknown id, not an error.</summary>

@@ -1,5 +1,5 @@
 import { HeraldClientError } from '../errors.js';
-import { buildUrl, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
+import { buildUrl, resumeParameter, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
 
 /**
  * The native EventSource: authenticates with the `mercureAuthorization` cookie, resumes with the `lastEventID` query
@@ -13,7 +13,7 @@ export function eventSourceTransport(context: AttemptContext): Promise<AttemptRe
   }
 
   return new Promise((resolve) => {
-    const url = buildUrl(context.hubUrl, context.topics, { lastEventID: context.cursor() }, context.topicParameter);
+    const url = buildUrl(context.hubUrl, context.topics, { [resumeParameter(context)]: context.cursor() }, context.topicParameter);
     const source = new EventSourceImpl(url, { withCredentials: context.withCredentials });
     let opened = false;
     const finish = (result: AttemptResult): void => {

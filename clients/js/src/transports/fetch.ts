@@ -1,7 +1,7 @@
 import { DELTA_FORMATS, DELTA_PARAMETER } from '../delta.js';
 import { HeraldClientError } from '../errors.js';
 import { createSseDecoder } from '../sse.js';
-import { buildUrl, classify, isAbort, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
+import { answeredCursor, buildUrl, classify, resumeParameter, isAbort, TOKEN_EXPIRING_EVENT, type AttemptContext, type AttemptResult } from './transport.js';
 
 /**
  * Streams with fetch: headers work (`Authorization`, `Last-Event-ID`), status codes and the `Last-Event-ID` response
@@ -38,7 +38,7 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     // Armed before the request: a connect that hangs (a buffering proxy holding the headers) counts as silence too.
     arm();
     const response = await context.fetch(buildUrl(context.hubUrl, context.topics, {
-      lastEventID: inQuery ? resumeFrom : undefined,
+      [resumeParameter(context)]: inQuery ? resumeFrom : undefined,
       reportMatches: context.reportMatches ? '1' : undefined,
       [DELTA_PARAMETER]: context.deltas ? DELTA_FORMATS : undefined,
     }, context.topicParameter), {
@@ -56,7 +56,7 @@ export async function fetchTransport(context: AttemptContext): Promise<AttemptRe
     }
 
     context.onOpen();
-    if (resumeFrom !== undefined && resumeFrom !== 'earliest' && response.headers.get('Last-Event-ID') === 'earliest') {
+    if (resumeFrom !== undefined && resumeFrom !== 'earliest' && answeredCursor(response) === 'earliest') {
       context.onGap(resumeFrom);
     }
 

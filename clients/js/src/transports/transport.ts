@@ -58,6 +58,16 @@ export type AttemptResult =
 
 export type Transport = (context: AttemptContext) => Promise<AttemptResult>;
 
+/** The resume query parameter: 1.0's `last_event_id` for a 1.0 subscription (`match…`), 0.x's `lastEventID` otherwise. */
+export function resumeParameter(context: Pick<AttemptContext, 'topicParameter'>): string {
+  return context.topicParameter === 'topic' ? 'lastEventID' : 'last_event_id';
+}
+
+/** The hub's answer to a resume: 1.0 names it `Mercure-Last-Event-ID`, 0.x `Last-Event-ID`. */
+export function answeredCursor(response: Response): string | null {
+  return response.headers.get('Mercure-Last-Event-ID') ?? response.headers.get('Last-Event-ID');
+}
+
 /** `hubUrl?topic=…&topic=…` (or `match=…`) plus extra parameters, keeping any query the hub URL already has. */
 export function buildUrl(base: string, topics: string[], extra: Record<string, string | undefined> = {}, topicParameter = 'topic'): string {
   const url = new URL(base, typeof location === 'undefined' ? undefined : location.href);
