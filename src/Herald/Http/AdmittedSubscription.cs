@@ -13,9 +13,6 @@ internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, Top
 
     public HeraldClaims Claims { get; } = claims;
 
-    /// <summary>A Mercure 1.0 request (<c>match</c> parameters): a resume is answered with <c>Mercure-Last-Event-ID</c>.</summary>
-    public bool MatchersRequest { get; init; }
-
     /// <summary>The request asked for <c>reportMatches</c>.</summary>
     public bool ReportsMatches { get; init; }
 

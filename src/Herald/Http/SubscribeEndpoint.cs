@@ -132,13 +132,10 @@ internal sealed partial class SubscribeEndpoint
             firstPage = await _history.ReadAsync(subscriber.Claims, subscriber.Selectors, resume.After, HistoryReader.PageSize, context.RequestAborted).ConfigureAwait(false);
 
             // The caller's own cursor, or "earliest" on a gap: never another update's id, which could be private.
-            // Mercure 1.0 renamed the answer (Mercure-Last-Event-ID); a 0.x request gets both names.
+            // Under both names: the reference hub's 1.0 answer (Mercure-Last-Event-ID) and draft-08's and 0.x's.
             var answered = resume.Gap ? ResumeCursor.EarliestId : admitted.CursorText;
             context.Response.Headers[SubscriptionGate.MercureLastEventIdHeader] = answered;
-            if (!admitted.MatchersRequest)
-            {
-                context.Response.Headers[SubscriptionGate.LastEventIdHeader] = answered;
-            }
+            context.Response.Headers[SubscriptionGate.LastEventIdHeader] = answered;
         }
         else
         {

@@ -141,7 +141,6 @@ internal sealed partial class SubscriptionGate(
         return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request))
         {
             ReportsMatches = reportsMatches,
-            MatchersRequest = SubscribeMatchers.HasMatchParameters(request.QueryString.Value),
             Deltas = Deltas.DeltaFormatsParser.Parse(request.Query[Deltas.JsonDelta.QueryParameter]),
         }, null);
     }
