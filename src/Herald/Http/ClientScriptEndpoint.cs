@@ -19,7 +19,7 @@ internal static class ClientScriptEndpoint
 
     private static readonly Lazy<(byte[] Body, string Version, string ETag)> Script = new(Load);
 
-    /// <summary>The version the bundle's first line names (<c>/*! herald-client 0.1.0 */</c>).</summary>
+    /// <summary>The version the bundle's first line names (<c>/*! herald-client 0.2.0 */</c>).</summary>
     public static string Version => Script.Value.Version;
 
     public static Task CurrentAsync(HttpContext context) => WriteAsync(context, CurrentCacheControl);
