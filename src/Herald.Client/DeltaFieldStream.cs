@@ -8,7 +8,7 @@ namespace Herald.Client;
 /// which the parser drops like any field it does not know. The parser yields a frame only once it read the blank line
 /// that ends it, so by then this stream has seen the frame: <see cref="TakeDelta"/> for the frame's id answers it.
 /// </summary>
-internal sealed class DeltaFieldStream(Stream inner) : Stream
+internal sealed class DeltaFieldStream(Stream inner) : ReadOnlyStreamWrapper(inner)
 {
     /// <summary>Only a line's start is kept (a data line may be megabytes): enough for the field name, an id, the field.</summary>
     private const int MaxLine = 4096;
@@ -26,58 +26,20 @@ internal sealed class DeltaFieldStream(Stream inner) : Stream
     /// <summary>The <c>herald-delta</c> field of the frame with this id, once; null for a whole update.</summary>
     public string? TakeDelta(string? id) => id is not null && _deltas.Remove(id, out var delta) ? delta : null;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Watch(buffer.Span[..read]);
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override int Read(byte[] buffer, int offset, int count)
     {
-        var read = inner.Read(buffer, offset, count);
+        var read = Inner.Read(buffer, offset, count);
         Watch(buffer.AsSpan(offset, read));
         return read;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
 
     private void Watch(ReadOnlySpan<byte> bytes)
     {
