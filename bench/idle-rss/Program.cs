@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 // process (this program again, "client" mode), so the client's sockets and buffers never count against the hub.
 //   dotnet run -c Release --project bench/idle-rss [-- <subscribers> [--plain]]
 // --hold <seconds> (at most 20) keeps the subscriptions open after measuring, e.g. for dotnet-gcdump.
+// --allocations also reports the bytes each subscribe allocates (garbage included) and the types sampled.
 // --plain maps a bare ASP.NET Core SSE endpoint instead of Herald, to separate Kestrel's share from Herald's.
 // The child speaks a line protocol on stdio: it prints "warm" after a warm-up round, waits for "go",
 // opens the subscriptions, prints "ready", and exits when its stdin closes.
@@ -20,12 +21,14 @@ return args is ["client", var hub, var n]
     : await IdleHub.RunAsync(
         args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1000,
         plain: args.Contains("--plain"),
+        allocations: args.Contains("--allocations"),
         hold: Array.IndexOf(args, "--hold") is var h and >= 0 ? TimeSpan.FromSeconds(Math.Min(20, int.Parse(args[h + 1], System.Globalization.CultureInfo.InvariantCulture))) : TimeSpan.Zero);
 
 internal static class IdleHub
 {
-    public static async Task<int> RunAsync(int subscribers, bool plain, TimeSpan hold)
+    public static async Task<int> RunAsync(int subscribers, bool plain, bool allocations, TimeSpan hold)
     {
+        using var sampler = allocations ? new AllocationSampler() : null;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(55));
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -62,9 +65,13 @@ internal static class IdleHub
         {
             await Expect(child, "warm", deadline.Token);
             var before = Measure();
+            sampler?.Start();
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             await child.StandardInput.WriteLineAsync("go".AsMemory(), deadline.Token);
             await child.StandardInput.FlushAsync(deadline.Token);
             var openedIn = await Expect(child, "ready", deadline.Token);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            var sampled = sampler?.Stop();
             var after = Measure();
             var clientRss = ReadRssKiB(child.Id);
 
@@ -77,6 +84,16 @@ internal static class IdleHub
             Console.WriteLine($"managed heap before   {before.HeapBytes / 1048576.0:F2} MiB");
             Console.WriteLine($"managed heap after    {after.HeapBytes / 1048576.0:F2} MiB");
             Console.WriteLine($"managed / subscriber  {(after.HeapBytes - before.HeapBytes) / (double)subscribers:F0} B");
+            if (sampled is not null)
+            {
+                Console.WriteLine($"allocated / subscribe {allocated / (double)subscribers:F0} B (garbage included)");
+                var total = Math.Max(1, sampled.Sum(s => s.Bytes));
+                foreach (var (type, bytes) in sampled.Take(80))
+                {
+                    Console.WriteLine($"  {bytes * 100.0 / total,5:F1} %  {allocated * (bytes / (double)total) / subscribers,6:F0} B  {type}");
+                }
+            }
+
             Console.WriteLine($"client process RSS    {clientRss / 1024.0:F1} MiB (not counted above)");
             if (hold > TimeSpan.Zero)
             {

@@ -189,7 +189,7 @@ internal sealed partial class Authorizer : IDisposable
     /// </summary>
     private HeraldError? UrlAccessToken(HttpRequest request, TokenLocation location)
     {
-        if (location == TokenLocation.Header || !request.Query.ContainsKey("access_token"))
+        if (location == TokenLocation.Header || !Http.QueryParameters.Contains(request, "access_token"))
         {
             return null;
         }

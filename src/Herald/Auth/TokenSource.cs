@@ -47,7 +47,7 @@ internal static class TokenSource
             return (value[bearer.Length..].Trim(), TokenLocation.Header, null);
         }
 
-        if (request.Query.TryGetValue(QueryParameter, out var query) && !string.IsNullOrEmpty(query.ToString()))
+        if (Http.QueryParameters.Get(request, QueryParameter) is { Count: > 0 } query && !string.IsNullOrEmpty(query.ToString()))
         {
             return (query.ToString(), TokenLocation.Query, null);
         }

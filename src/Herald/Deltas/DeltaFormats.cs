@@ -15,7 +15,7 @@ internal static class DeltaFormatsParser
     /// The formats named in the parameter's values (comma-separated); names it does not know are ignored, so a newer
     /// client that also names a future format still gets those this hub sends. None: whole updates, as without it.
     /// </summary>
-    public static DeltaFormats Parse(IEnumerable<string?> values)
+    public static DeltaFormats Parse(Microsoft.Extensions.Primitives.StringValues values)
     {
         var formats = DeltaFormats.None;
         foreach (var value in values)

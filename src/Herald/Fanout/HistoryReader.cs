@@ -30,11 +30,36 @@ internal sealed class HistoryReader
     }
 
     /// <summary>Where a subscription without a cursor starts: now, with nothing to replay.</summary>
-    public Task<ResumePoint> NowAsync(CancellationToken cancellationToken) => WithSlotAsync(async () =>
-        new ResumePoint(
-            await _store.GetGenerationAsync(cancellationToken).ConfigureAwait(false),
-            await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false),
-            Gap: false), cancellationToken);
+    /// <remarks>
+    /// Every new subscription asks this: when a slot is free and the store answers at once (the memory store always
+    /// does), nothing is allocated for it.
+    /// </remarks>
+    public ValueTask<ResumePoint> NowAsync(CancellationToken cancellationToken)
+    {
+        if (!_slots.Wait(0))
+        {
+            return new ValueTask<ResumePoint>(WithSlotAsync(() => ReadNowAsync(cancellationToken).AsTask(), cancellationToken));
+        }
+
+        ValueTask<ResumePoint> now;
+        try
+        {
+            now = ReadNowAsync(cancellationToken);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
+        if (now.IsCompleted)
+        {
+            _slots.Release();
+            return now;
+        }
+
+        return new ValueTask<ResumePoint>(ReleaseSlotAfterAsync(now));
+    }
 
     /// <summary>
     /// Where to resume from <paramref name="cursor"/>. An id the caller may not see (private without a grant) resumes
@@ -84,7 +109,12 @@ internal sealed class HistoryReader
     /// <paramref name="upTo"/> (a value moved on since is newer, and reaches the caller live or in its replay), each
     /// update once, in store order: the newest <see cref="HeraldOptions.MaxRetainedPerSubscription"/> when more match.
     /// </summary>
-    public Task<RetainedSnapshot> ReadRetainedAsync(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, long upTo, CancellationToken cancellationToken) => WithSlotAsync(async () =>
+    public ValueTask<RetainedSnapshot> ReadRetainedAsync(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, long upTo, CancellationToken cancellationToken) =>
+        _store.MayHoldRetained
+            ? new ValueTask<RetainedSnapshot>(ReadRetainedInSlotAsync(claims, selectors, upTo, cancellationToken))
+            : new ValueTask<RetainedSnapshot>(RetainedSnapshot.Empty);
+
+    private Task<RetainedSnapshot> ReadRetainedInSlotAsync(HeraldClaims claims, IReadOnlyList<TopicSelector> selectors, long upTo, CancellationToken cancellationToken) => WithSlotAsync(async () =>
     {
         // Exact selectors only: look their topics up; a template or * lists every retained topic and matches them here.
         var exact = selectors.All(static s => !s.IsTemplate && !s.IsWildcard) ? selectors.Select(static s => s.Pattern).ToHashSet(StringComparer.Ordinal) : null;
@@ -200,6 +230,23 @@ internal sealed class HistoryReader
         return first.Count == 0 || head - first[0].Position + 1 <= _options.MaxReplay
             ? point
             : point with { After = head - _options.MaxReplay, Gap = true };
+    }
+
+    private async ValueTask<ResumePoint> ReadNowAsync(CancellationToken cancellationToken) => new(
+        await _store.GetGenerationAsync(cancellationToken).ConfigureAwait(false),
+        await _store.GetHeadAsync(cancellationToken).ConfigureAwait(false),
+        Gap: false);
+
+    private async Task<T> ReleaseSlotAfterAsync<T>(ValueTask<T> read)
+    {
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
     }
 
     private async Task<T> WithSlotAsync<T>(Func<Task<T>> read, CancellationToken cancellationToken)

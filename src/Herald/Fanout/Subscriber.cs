@@ -58,7 +58,8 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     private int _sampleCountdown;
     private long _sampledAt;
     private SseFrame? _sampledFrame;
-    private readonly Lock _expiryLock = new();
+    /// <summary>Guards the expiry timer; made only for a token with <c>exp</c> (most streams have none, and each lock is 40 bytes).</summary>
+    private readonly Lock? _expiryLock;
     private int _heartbeatPending;
     private int _closed;
     private long _lastWriteTimestamp;
@@ -84,6 +85,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
         _lastWriteTimestamp = time.GetTimestamp();
         if (claims.Expires is { } expires)
         {
+            _expiryLock = new Lock();
             StartExpiryTimer(expires);
         }
     }
@@ -377,7 +379,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
         var notice = left / 2 < MaxExpiryNotice ? left / 2 : MaxExpiryNotice;
         _noticeAt = expires - notice;
-        lock (_expiryLock)
+        lock (_expiryLock!)
         {
             _expiry = _time.CreateTimer(static state => ((Subscriber)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             Arm(left - notice);
@@ -399,7 +401,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
         }
 
         bool notify;
-        lock (_expiryLock)
+        lock (_expiryLock!)
         {
             if (_expiry is null)
             {
@@ -447,6 +449,11 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     private void StopExpiryTimer()
     {
+        if (_expiryLock is null)
+        {
+            return;
+        }
+
         lock (_expiryLock)
         {
             _expiry?.Dispose();

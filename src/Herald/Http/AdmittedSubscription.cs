@@ -7,7 +7,7 @@ namespace Herald.Http;
 /// A subscribe request the gate let through: what it asked for, who asked, and where it resumes. Holds its places
 /// against the connection and template limits until disposed.
 /// </summary>
-internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, TopicSelector[] selectors, HeraldClaims claims, string? cursorText) : IDisposable
+internal sealed class AdmittedSubscription(AdmissionHolds holds, TopicSelector[] selectors, HeraldClaims claims, string? cursorText) : IDisposable
 {
     public TopicSelector[] Selectors { get; } = selectors;
 
@@ -24,11 +24,23 @@ internal sealed class AdmittedSubscription(IReadOnlyList<IDisposable> holds, Top
 
     public ResumeCursor? Cursor { get; } = cursorText is null ? null : ResumeCursor.Parse(cursorText);
 
+    public void Dispose() => holds.Dispose();
+}
+
+/// <summary>
+/// The places an admission holds (the connection, its templates, its token subject), released together; fields rather
+/// than a list, which every open stream would keep.
+/// </summary>
+internal sealed class AdmissionHolds(IDisposable connection) : IDisposable
+{
+    public IDisposable? Templates { get; set; }
+
+    public IDisposable? Subject { get; set; }
+
     public void Dispose()
     {
-        foreach (var hold in holds)
-        {
-            hold.Dispose();
-        }
+        connection.Dispose();
+        Templates?.Dispose();
+        Subject?.Dispose();
     }
 }

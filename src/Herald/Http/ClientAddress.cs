@@ -12,7 +12,8 @@ internal static class ClientAddress
     /// <summary>The client's address, IPv4-mapped IPv6 folded to IPv4 so one client counts once.</summary>
     public static IPAddress Of(Microsoft.AspNetCore.Http.HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        // From the feature, not context.Connection: that wrapper would be made for this and kept by every stream.
+        var address = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpConnectionFeature>()?.RemoteIpAddress ?? IPAddress.None;
         return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
     }
 

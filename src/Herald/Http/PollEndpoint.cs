@@ -172,7 +172,7 @@ internal sealed partial class PollEndpoint
 
     private static bool TryReadTimeout(HttpRequest request, out TimeSpan timeout, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
     {
-        var value = request.Query["timeout"];
+        var value = QueryParameters.Get(request, "timeout");
         error = null;
         timeout = TimeSpan.FromSeconds(DefaultTimeoutSeconds);
         if (value.Count == 0 || string.IsNullOrEmpty(value[0]))

@@ -227,8 +227,9 @@ internal sealed partial class SubscribeEndpoint
     }
 
     /// <summary>
-    /// The gate has read the query and the cookies; a stream would keep both parsed for its whole life (~370 bytes per
-    /// idle stream). Anything that reads them later parses them again.
+    /// The gate reads the query without parsing it into <c>request.Query</c>, but a token in a cookie parses the cookies
+    /// (and other code may have parsed the query); a stream would keep both for its whole life (~370 bytes per idle
+    /// stream). Anything that reads them later parses them again.
     /// </summary>
     private static void ForgetParsedRequest(HttpContext context)
     {

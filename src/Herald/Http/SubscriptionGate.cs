@@ -49,7 +49,7 @@ internal sealed partial class SubscriptionGate(
     private readonly HeraldOptions _options = options.Value;
 
     /// <summary>The admitted subscription (dispose it when the request ends), or null when refused and answered.</summary>
-    public async Task<AdmittedSubscription?> AdmitAsync(HttpContext context)
+    public async ValueTask<AdmittedSubscription?> AdmitAsync(HttpContext context)
     {
         var (admitted, error) = await TryAdmitAsync(context).ConfigureAwait(false);
         if (error is not null)
@@ -75,21 +75,18 @@ internal sealed partial class SubscriptionGate(
             return (null, Refuse(refusal!));
         }
 
-        var holds = new List<IDisposable> { lease };
+        var holds = new AdmissionHolds(lease);
         var (admitted, error) = await TryAdmitHeldAsync(context, address, holds).ConfigureAwait(false);
         if (admitted is null)
         {
-            foreach (var hold in holds)
-            {
-                hold.Dispose();
-            }
+            holds.Dispose();
         }
 
         return (admitted, error);
     }
 
     /// <summary>The steps after the connection limit; every place taken is added to <paramref name="holds"/>.</summary>
-    private async ValueTask<(AdmittedSubscription?, HeraldError?)> TryAdmitHeldAsync(HttpContext context, System.Net.IPAddress address, List<IDisposable> holds)
+    private async ValueTask<(AdmittedSubscription?, HeraldError?)> TryAdmitHeldAsync(HttpContext context, System.Net.IPAddress address, AdmissionHolds holds)
     {
         var request = context.Request;
 
@@ -109,10 +106,7 @@ internal sealed partial class SubscriptionGate(
             return (null, Refuse(templateRefusal));
         }
 
-        if (templates is not null)
-        {
-            holds.Add(templates);
-        }
+        holds.Templates = templates;
 
         var (claims, authError) = await authorizer.AuthenticateSubscriberAsync(request).ConfigureAwait(false);
         if (claims is null)
@@ -128,10 +122,7 @@ internal sealed partial class SubscriptionGate(
             return (null, claims.Dialect == Auth.TokenDialect.V1 ? refusal with { Kind = ErrorKind.TooManyRequests } : refusal);
         }
 
-        if (subject is not null)
-        {
-            holds.Add(subject);
-        }
+        holds.Subject = subject;
 
         if (store is IHealthCheckable { Unavailable: { } unavailable })
         {
@@ -141,7 +132,7 @@ internal sealed partial class SubscriptionGate(
         return (new AdmittedSubscription(holds, selectors, claims, ReadCursor(request))
         {
             ReportsMatches = reportsMatches,
-            Deltas = Deltas.DeltaFormatsParser.Parse(request.Query[Deltas.JsonDelta.QueryParameter]),
+            Deltas = Deltas.DeltaFormatsParser.Parse(QueryParameters.Get(request, Deltas.JsonDelta.QueryParameter)),
         }, null);
     }
 
@@ -152,7 +143,7 @@ internal sealed partial class SubscriptionGate(
     private static bool TryReadReportMatches(HttpRequest request, out bool reportsMatches, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
     {
         error = null;
-        var values = request.Query[ReportMatchesParameter];
+        var values = QueryParameters.Get(request, ReportMatchesParameter);
         reportsMatches = false;
         if (values.Count == 0)
         {
@@ -192,7 +183,7 @@ internal sealed partial class SubscriptionGate(
             if (_options.ServedProtocol == HeraldProtocol.V1)
             {
                 selectors = [];
-                error = HeraldError.Invalid(request.Query.ContainsKey("topic")
+                error = HeraldError.Invalid(QueryParameters.Contains(request, "topic")
                     ? "this hub speaks Mercure 1.0 only (Protocol=V1): subscribe with match= or matchURLPattern=, not topic="
                     : "missing topic matcher: name at least one with match= or matchURLPattern=");
                 return false;
@@ -202,7 +193,7 @@ internal sealed partial class SubscriptionGate(
         }
 
         selectors = [];
-        if (request.Query.ContainsKey("topic"))
+        if (QueryParameters.Contains(request, "topic"))
         {
             error = HeraldError.Invalid("a subscription uses either topic= (Mercure 0.x) or match parameters (Mercure 1.0), not both");
             return false;
@@ -234,7 +225,7 @@ internal sealed partial class SubscriptionGate(
     /// </summary>
     private bool TryReadSelectors(HttpRequest request, out TopicSelector[] selectors, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out HeraldError? error)
     {
-        var topics = request.Query["topic"];
+        var topics = QueryParameters.Get(request, "topic");
         selectors = [];
         if (topics.Count == 0)
         {
@@ -318,7 +309,7 @@ internal sealed partial class SubscriptionGate(
 
         foreach (var name in (ReadOnlySpan<string>)[LastEventIdParameter, LastEventIdQuery])
         {
-            var query = request.Query[name];
+            var query = QueryParameters.Get(request, name);
             if (query.Count > 0 && !string.IsNullOrEmpty(query[0]))
             {
                 return query[0];

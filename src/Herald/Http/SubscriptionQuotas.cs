@@ -23,11 +23,13 @@ internal sealed class SubscriptionQuotas(IOptions<HeraldOptions> options)
     /// <summary>Holds the subscription's templates against its address's quota; a hold to release, or the refusal.</summary>
     public (IDisposable? Hold, LimitRefusal? Refusal) HoldTemplates(IPAddress address, IReadOnlyList<TopicSelector> selectors)
     {
-        var patterns = selectors.Where(static s => s.IsTemplate).Select(static s => s.IndexKey).Distinct(StringComparer.Ordinal).ToArray();
-        if (patterns.Length == 0)
+        // Most subscriptions name exact topics only: nothing to count, and nothing allocated to find that out.
+        if (!selectors.Any(static s => s.IsTemplate))
         {
             return (null, null);
         }
+
+        var patterns = selectors.Where(static s => s.IsTemplate).Select(static s => s.IndexKey).Distinct(StringComparer.Ordinal).ToArray();
 
         lock (_lock)
         {

@@ -44,6 +44,12 @@ public interface IHistoryStore
     ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<RetainedTopic>>([]);
 
+    /// <summary>
+    /// False only when this store certainly holds no latest value at all, so a new subscription skips asking for them
+    /// (every connect would otherwise pay a lookup). True when it may: the store is then asked.
+    /// </summary>
+    bool MayHoldRetained => true;
+
     /// <summary>The latest value of each of <paramref name="topics"/> that has one, in the order asked (one update may be the value of several).</summary>
     ValueTask<IReadOnlyList<StoredUpdate>> ReadRetainedAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<StoredUpdate>>([]);

@@ -127,6 +127,17 @@ public sealed class MemoryHistoryStore : IHistoryStore
         }
     }
 
+    public bool MayHoldRetained
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _retained.Count > 0;
+            }
+        }
+    }
+
     public ValueTask<IReadOnlyList<RetainedTopic>> ListRetainedAsync(IReadOnlyCollection<string>? topics, CancellationToken cancellationToken)
     {
         lock (_lock)
