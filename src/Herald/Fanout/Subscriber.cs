@@ -20,9 +20,6 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// </summary>
     public static readonly TimeSpan MaxExpiryNotice = TimeSpan.FromSeconds(10);
 
-    /// <summary>30 days: under the ~49.7 days a timer can wait at most; a token valid longer is waited for in legs.</summary>
-    private static readonly TimeSpan MaxTimerLeg = TimeSpan.FromDays(30);
-
     // The queue and the writer's wait, guarded by this subscriber's own monitor: a dedicated lock object would cost
     // every idle stream another 40 bytes, and nothing outside this class locks on a subscriber.
     private FrameRing _queue;
@@ -58,8 +55,6 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     private int _sampleCountdown;
     private long _sampledAt;
     private SseFrame? _sampledFrame;
-    /// <summary>Guards the expiry timer; made only for a token with <c>exp</c> (most streams have none, and each lock is 40 bytes).</summary>
-    private readonly Lock? _expiryLock;
     private int _heartbeatPending;
     private int _closed;
     private long _lastWriteTimestamp;
@@ -70,10 +65,8 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// <summary>Set (1) once the writer loop runs: before that the stream is still replaying, which writes directly.</summary>
     private int _writing;
 
-    /// <summary>The expiry timer: fires once for the notice, once more at <c>exp</c>; null for tokens without <c>exp</c>.</summary>
-    private ITimer? _expiry;
-    private DateTimeOffset _noticeAt;
-    private bool _noticeSent;
+    /// <summary>The expiry timer, made only for a token with <c>exp</c> (most streams have none).</summary>
+    private TokenExpiryTimer? _expiry;
 
     public Subscriber(IReadOnlyList<TopicSelector> selectors, HeraldClaims claims, int maxQueueLength, long maxQueueBytes, TimeProvider time)
     {
@@ -85,8 +78,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
         _lastWriteTimestamp = time.GetTimestamp();
         if (claims.Expires is { } expires)
         {
-            _expiryLock = new Lock();
-            StartExpiryTimer(expires);
+            _expiry = TokenExpiryTimer.Start(this, expires, time);
         }
     }
 
@@ -286,45 +278,76 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// The writer loop: drains the queue into the pipe and flushes only when the queue is empty, so a burst
     /// becomes a few large writes instead of one syscall per update.
     /// </summary>
-    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken)
+    public Task RunAsync(PipeWriter output, CancellationToken cancellationToken) => RunAsync(output, cancellationToken, end: null);
+
+    /// <summary>
+    /// The writer loop, and with <paramref name="end"/> the stream's last steps too: once the loop ends, the encoding's
+    /// trailer is written, a client that left is no error, and <paramref name="end"/> runs, whatever ended it. A
+    /// stream's request then needs no state machine of its own beside this one.
+    /// </summary>
+    public async Task RunAsync(PipeWriter output, CancellationToken cancellationToken, IStreamEnd? end)
     {
-        // Paired with Expire (full fences on both sides): either this sees the expiry, or Expire sees the loop running.
-        Interlocked.Exchange(ref _writing, 1);
-        using var cancel = cancellationToken.UnsafeRegister(static state => ((Subscriber)state!).Cancel(), this);
-        while (await WaitAsync().ConfigureAwait(false))
+        try
         {
-            var sampled = false;
-            while (TryDequeue(out var frame))
+            // Paired with Expire (full fences on both sides): either this sees the expiry, or Expire sees the loop running.
+            Interlocked.Exchange(ref _writing, 1);
+            using var cancel = cancellationToken.UnsafeRegister(static state => ((Subscriber)state!).Cancel(), this);
+            var writing = true;
+            while (writing && await WaitAsync().ConfigureAwait(false))
             {
-                sampled |= ReferenceEquals(frame, _sampledFrame);
-                if (ReferenceEquals(frame, SseFrame.Heartbeat))
+                var sampled = false;
+                while (TryDequeue(out var frame))
                 {
-                    Volatile.Write(ref _heartbeatPending, 0);
-                }
-                else if (frame.Position != SseFrame.NoPosition && frame.Position <= ReplayedUpTo)
-                {
-                    continue;
+                    sampled |= ReferenceEquals(frame, _sampledFrame);
+                    if (ReferenceEquals(frame, SseFrame.Heartbeat))
+                    {
+                        Volatile.Write(ref _heartbeatPending, 0);
+                    }
+                    else if (frame.Position != SseFrame.NoPosition && frame.Position <= ReplayedUpTo)
+                    {
+                        continue;
+                    }
+
+                    if (Volatile.Read(ref _aborted) || Volatile.Read(ref _expired) != 0)
+                    {
+                        writing = false;
+                        break;
+                    }
+
+                    Encoding.Write(output, frame);
                 }
 
-                if (Volatile.Read(ref _aborted) || Volatile.Read(ref _expired) != 0)
+                if (!writing)
                 {
-                    return;
+                    break;
                 }
 
-                Encoding.Write(output, frame);
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
+                if (sampled)
+                {
+                    Metrics?.Delivery(_time.GetElapsedTime(_sampledAt));
+                    Volatile.Write(ref _sampledFrame, null);
+                }
+
+                writing = !flush.IsCompleted && !flush.IsCanceled;
             }
 
-            var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
-            if (sampled)
+            if (end is not null)
             {
-                Metrics?.Delivery(_time.GetElapsedTime(_sampledAt));
-                Volatile.Write(ref _sampledFrame, null);
+                // The hub ended the stream (shutdown, token expiry): a compressed one gets its trailer, so decoders that
+                // check it accept the whole stream.
+                Encoding.End(output);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
-            if (flush.IsCompleted || flush.IsCanceled)
-            {
-                return;
-            }
+        }
+        catch (Exception e) when (end is not null && e is OperationCanceledException or IOException)
+        {
+            // The client left, or the hub dropped it; either way the stream is over.
+        }
+        finally
+        {
+            end?.Ended(this);
         }
     }
 
@@ -365,70 +388,11 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     public void MarkWritten() => Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
 
     /// <summary>
-    /// Arms the timer for the notice, due min(<see cref="MaxExpiryNotice"/>, half the time left) before
-    /// <paramref name="expires"/>. Created disarmed and then set, so the callback never runs before the field is.
-    /// </summary>
-    private void StartExpiryTimer(DateTimeOffset expires)
-    {
-        var left = expires - _time.GetUtcNow();
-        if (left <= TimeSpan.Zero)
-        {
-            Expire(expires);
-            return;
-        }
-
-        var notice = left / 2 < MaxExpiryNotice ? left / 2 : MaxExpiryNotice;
-        _noticeAt = expires - notice;
-        lock (_expiryLock!)
-        {
-            _expiry = _time.CreateTimer(static state => ((Subscriber)state!).OnExpiryTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            Arm(left - notice);
-        }
-    }
-
-    /// <summary>
-    /// The notice when it is due (then re-armed for <c>exp</c>), the close at <c>exp</c>, or, for a token valid longer
-    /// than a timer can wait, just the next leg of the wait.
-    /// </summary>
-    private void OnExpiryTimer()
-    {
-        var expires = Claims.Expires!.Value;
-        var now = _time.GetUtcNow();
-        if (now >= expires)
-        {
-            Expire(expires);
-            return;
-        }
-
-        bool notify;
-        lock (_expiryLock!)
-        {
-            if (_expiry is null)
-            {
-                return;
-            }
-
-            notify = !_noticeSent && now >= _noticeAt;
-            _noticeSent |= notify;
-            Arm(_noticeSent ? expires - now : _noticeAt - now);
-        }
-
-        // Outside the lock: an enqueue that overflows disconnects, which stops this timer.
-        if (notify)
-        {
-            TryEnqueue(SseFrame.TokenExpiring(expires, expires - now));
-        }
-    }
-
-    /// <summary>Sets the timer, in legs of at most <see cref="MaxTimerLeg"/> (timers wait at most about 49 days).</summary>
-    private void Arm(TimeSpan due) => _expiry!.Change(due < MaxTimerLeg ? due : MaxTimerLeg, Timeout.InfiniteTimeSpan);
-
-    /// <summary>
     /// Closes the stream at the token's <c>exp</c>: nothing more is written, not even frames already queued (dispatched
     /// while the token was valid, they would reach the client after it expired; its cursor did not move past them, so
     /// resuming with a new token delivers them). A stream still replaying is dropped, since replay writes directly.
     /// </summary>
-    private void Expire(DateTimeOffset expires)
+    internal void Expire(DateTimeOffset expires)
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
@@ -447,19 +411,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
         StopExpiryTimer();
     }
 
-    private void StopExpiryTimer()
-    {
-        if (_expiryLock is null)
-        {
-            return;
-        }
-
-        lock (_expiryLock)
-        {
-            _expiry?.Dispose();
-            _expiry = null;
-        }
-    }
+    private void StopExpiryTimer() => Volatile.Read(ref _expiry)?.Stop();
 
     /// <summary>Cancelling runs the connection's abort callback; keep that off the caller's thread (the dispatcher, a timer).</summary>
     private void Abort()
@@ -572,6 +524,12 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _signal.OnCompleted(continuation, state, token, flags);
+}
+
+/// <summary>What a stream does once its writer loop has ended (see <see cref="Subscriber.RunAsync(PipeWriter, CancellationToken, IStreamEnd?)"/>).</summary>
+internal interface IStreamEnd
+{
+    void Ended(Subscriber subscriber);
 }
 
 internal enum EnqueueResult

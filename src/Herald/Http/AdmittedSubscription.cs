@@ -24,6 +24,9 @@ internal sealed class AdmittedSubscription(AdmissionHolds holds, TopicSelector[]
 
     public ResumeCursor? Cursor { get; } = cursorText is null ? null : ResumeCursor.Parse(cursorText);
 
+    /// <summary>The places it holds, for the stream to release when it ends.</summary>
+    public AdmissionHolds Holds => holds;
+
     public void Dispose() => holds.Dispose();
 }
 
@@ -33,6 +36,8 @@ internal sealed class AdmittedSubscription(AdmissionHolds holds, TopicSelector[]
 /// </summary>
 internal sealed class AdmissionHolds(IDisposable connection) : IDisposable
 {
+    public IDisposable Connection => connection;
+
     public IDisposable? Templates { get; set; }
 
     public IDisposable? Subject { get; set; }

@@ -48,44 +48,73 @@ internal sealed partial class SubscribeEndpoint
         _logger = logger;
     }
 
-    public async Task HandleAsync(HttpContext context)
+    /// <remarks>
+    /// Not an async method: once the stream is live the request's task is the writer loop's own
+    /// (<see cref="Subscriber.RunAsync(PipeWriter, CancellationToken, IStreamEnd?)"/>), which ends the stream's
+    /// bookkeeping itself (<see cref="LiveStream"/>), so an idle stream holds one state machine instead of two (~200
+    /// bytes each). Only a start that had to wait (a slow replay, a contended slot) keeps a second one.
+    /// </remarks>
+    public Task HandleAsync(HttpContext context)
     {
-        _cors.Apply(context);
-        using var admitted = await _gate.AdmitAsync(context).ConfigureAwait(false);
-        if (admitted is null)
+        var started = StartAsync(context);
+        if (!started.IsCompletedSuccessfully)
         {
-            return;
+            return RunWhenStartedAsync(started);
         }
 
-        ForgetParsedRequest(context);
-        var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
+        return started.Result is { } live ? live.RunAsync() : Task.CompletedTask;
+    }
+
+    private static async Task RunWhenStartedAsync(ValueTask<LiveStream?> started)
+    {
+        if (await started.ConfigureAwait(false) is { } live)
         {
-            Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
-            Metrics = _metrics,
-            ReportsMatches = admitted.ReportsMatches,
-            Deltas = admitted.Deltas == Deltas.DeltaFormats.None ? null : new Deltas.DeltaBases(admitted.Deltas),
-        };
-        using var lifetime = StartLifetime(subscriber);
-        _index.Add(subscriber);
-        _metrics.StreamOpened();
-        var announced = _subscriptions.Open(admitted.Selectors, admitted.Claims);
+            await live.RunAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Admits, registers and replays; the stream ready for its writer loop, or null when it already ended (refused, failed, gone).</summary>
+    private async ValueTask<LiveStream?> StartAsync(HttpContext context)
+    {
+        _cors.Apply(context);
+        var admitted = await _gate.AdmitAsync(context).ConfigureAwait(false);
+        if (admitted is null)
+        {
+            return null;
+        }
+
+        LiveStream live;
         try
         {
-            await StreamAsync(context, subscriber, admitted).ConfigureAwait(false);
+            ForgetParsedRequest(context);
+            var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
+            {
+                Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
+                Metrics = _metrics,
+                ReportsMatches = admitted.ReportsMatches,
+                Deltas = admitted.Deltas == Deltas.DeltaFormats.None ? null : new Deltas.DeltaBases(admitted.Deltas),
+            };
+            var lifetime = StartLifetime(subscriber);
+            _index.Add(subscriber);
+            _metrics.StreamOpened();
+            live = new LiveStream(this, context, subscriber, admitted.Holds, lifetime, _subscriptions.Open(admitted.Selectors, admitted.Claims));
+        }
+        catch
+        {
+            admitted.Dispose();
+            throw;
+        }
 
-            // The stream's long wait is here, not in StreamAsync: its state machine (the replay's locals and awaiters,
-            // ~380 bytes) is let go once the stream is live, instead of being held by every idle stream.
-            var output = context.Response.BodyWriter;
-            await subscriber.RunAsync(output, context.RequestAborted).ConfigureAwait(false);
-
-            // The hub ended the stream (shutdown, token expiry): a compressed one gets its trailer, so decoders that
-            // check it accept the whole stream.
-            subscriber.Encoding.End(output);
-            await output.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        var streaming = false;
+        try
+        {
+            await StreamAsync(context, live.Subscriber, admitted).ConfigureAwait(false);
+            streaming = true;
+            return live;
         }
         catch (OperationCanceledException)
         {
-            // The client left, or the hub dropped it; either way the stream is over.
+            // The client left, or the hub dropped it, during the replay; either way the stream is over.
         }
         catch (IOException)
         {
@@ -101,17 +130,13 @@ internal sealed partial class SubscribeEndpoint
         }
         finally
         {
-            // The stream is over: the disconnect below only closes the subscriber, it must not abort the connection.
-            subscriber.OnAbort(null, null);
-            _index.Remove(subscriber);
-            _metrics.StreamClosed();
-            _subscriptions.Close(announced);
-            subscriber.Disconnect("connection ended");
-            if (subscriber.CloseReason is { } reason)
+            if (!streaming)
             {
-                LogStreamEnded(_logger, reason);
+                live.Ended(live.Subscriber);
             }
         }
+
+        return null;
     }
 
     private async Task StreamAsync(HttpContext context, Subscriber subscriber, AdmittedSubscription admitted)

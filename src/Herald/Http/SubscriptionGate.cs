@@ -278,7 +278,7 @@ internal sealed partial class SubscriptionGate(
             read[i] = selector;
         }
 
-        selectors = read;
+        selectors = read.Length == 1 ? read[0].Alone : read;
         error = null;
         return true;
     }

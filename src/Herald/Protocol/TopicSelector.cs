@@ -11,6 +11,14 @@ internal sealed class TopicSelector
 {
     public const string Wildcard = "*";
 
+    private TopicSelector[]? _alone;
+
+    /// <summary>
+    /// This selector as a subscription's whole list, one array shared by every subscription of this selector alone (the
+    /// common case; each would otherwise keep its own). Never written to.
+    /// </summary>
+    public TopicSelector[] Alone => _alone ??= [this];
+
     private readonly UriTemplateMatcher? _template;
     private readonly Matchers.TopicMatcher? _urlPattern;
 

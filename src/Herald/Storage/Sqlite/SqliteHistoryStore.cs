@@ -167,6 +167,8 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
             return values;
         });
 
+    public bool MayHoldRetained => _writer.MayHoldRetained;
+
     public ValueTask<long> GetHeadAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Head);
 
     public ValueTask<string> GetGenerationAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_writer.Generation);

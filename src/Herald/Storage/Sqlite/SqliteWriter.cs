@@ -37,6 +37,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
     private readonly Task _loop;
     private readonly ITimer _cleanupTimer;
     private long _head;
+    private bool _mayHoldRetained;
     private long _count;
     private long _exempt;
     private long _bytes;
@@ -69,6 +70,12 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
                 _count = reader.GetInt64(0);
                 _bytes = reader.GetInt64(1);
                 _head = reader.GetInt64(2);
+            }
+
+            using (var retained = _connection.CreateCommand())
+            {
+                retained.CommandText = "SELECT EXISTS (SELECT 1 FROM retained)";
+                _mayHoldRetained = (long)retained.ExecuteScalar()! != 0;
             }
 
             using (var exempt = _connection.CreateCommand())
@@ -108,6 +115,12 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
     /// <summary>Position of the last committed update.</summary>
     public long Head => Volatile.Read(ref _head);
+
+    /// <summary>
+    /// False while the file has never held a latest value (see <see cref="IHistoryStore.MayHoldRetained"/>): set before
+    /// the first one is committed, so a reader that sees its position in <see cref="Head"/> sees this too.
+    /// </summary>
+    public bool MayHoldRetained => Volatile.Read(ref _mayHoldRetained);
 
     public async ValueTask<AppendResult> AppendAsync(Update update, CancellationToken cancellationToken)
     {
@@ -315,6 +328,7 @@ internal sealed partial class SqliteWriter : IAsyncDisposable
 
         if (update.Retain)
         {
+            Volatile.Write(ref _mayHoldRetained, true);
             var previous = _limits.LatestRetainedOnly ? PreviousValues(update.Topics) : null;
             _retain.Parameters["$position"].Value = position;
             foreach (var topic in update.Topics)
