@@ -354,6 +354,21 @@ public abstract class HistoryStoreContract : IAsyncLifetime
         Assert.Empty(await replaced.ReadRetainedAsync(["a"], default));
     }
 
+    [Fact]
+    public async Task A_store_that_may_hold_a_latest_value_says_so_before_its_position_is_visible_and_after_a_restart()
+    {
+        // MayHoldRetained lets a new subscription skip asking for latest values: a store that holds one must never say
+        // it holds none, or subscribers would miss it; saying it may when it holds none only costs a lookup.
+        var store = await OpenAsync(Roomy);
+        await store.AppendAsync(Update("plain"), default);
+        var appended = await store.AppendAsync(Retained("r1", ["a"], "value"), default);
+        Assert.True(await store.GetHeadAsync(default) >= appended.Position);
+        Assert.True(store.MayHoldRetained);
+
+        var restarted = await RestartAsync(store, Roomy);
+        Assert.True(!KeepsHistoryAcrossRestarts || restarted.MayHoldRetained);
+    }
+
     protected static Update Retained(string id, string[] topics, string data, bool isPrivate = false) =>
         new() { Id = id, Topics = topics, Data = data, Retain = true, Private = isPrivate };
 
