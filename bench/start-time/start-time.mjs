@@ -3,6 +3,7 @@
 // Usage: node bench/start-time/start-time.mjs [--runs 15] [--trace] [--] BINARY [extra serve args...]
 // Only 127.0.0.1; each start is bounded (10 s), the run count is capped (100); every child is stopped (SIGTERM) and awaited.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +55,18 @@ function attempt(port) {
 
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+// CPU the child has run so far, all its threads, in ms (Linux schedstat: ns on CPU). Wall time on a shared machine is
+// mostly waiting for a core; this is the work itself, and moves far less with the load.
+function cpuMs(pid) {
+  let ns = 0;
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+  } catch { return NaN; }
+  return ns / 1e6;
+}
+
 async function once() {
   const port = await freePort();
   const env = { ...process.env };
@@ -72,6 +85,7 @@ async function once() {
     try { headers = await attempt(port); } catch { await sleep(1); }
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = cpuMs(child.pid);
   child.kill('SIGTERM');
   const exit = await Promise.race([exited, sleep(10_000).then(() => { child.kill('SIGKILL'); return exited; })]);
   if (!headers) throw new Error(`no answer within ${startTimeoutMs} ms (exit ${JSON.stringify(exit)}): ${stderr}`);
@@ -79,7 +93,7 @@ async function once() {
   if (exit.code !== 0) throw new Error(`exit ${JSON.stringify(exit)} after SIGTERM: ${stderr}`);
   // Each stage at the wall clock the process read, less the spawn's: ms after spawn, on the same scale as the total.
   const stages = [...stderr.matchAll(/^startup: +[\d.]+ ms (.+) \(unix ([\d.]+)\)$/gm)].map(m => [m[1], Number(m[2]) - spawnedAt]);
-  return { ms, stages };
+  return { ms, cpu, stages };
 }
 
 const stats = values => {
@@ -97,6 +111,8 @@ const loadAfter = os.loadavg();
 const total = stats(results.map(r => r.ms));
 console.log(`${binary}: ${runs} starts, spawn -> first subscriber's SSE headers (ms): min ${f(total.min)}  median ${f(total.median)}  max ${f(total.max)}`);
 console.log(`  all: ${results.map(r => f(r.ms)).join(' ')}`);
+const cpu = stats(results.map(r => r.cpu));
+console.log(`  CPU of the hub until then, all threads (ms): min ${f(cpu.min)}  median ${f(cpu.median)}  max ${f(cpu.max)}`);
 console.log(`  load average (1/5/15 min) before: ${loadBefore.map(x => x.toFixed(2)).join(' ')}  after: ${loadAfter.map(x => x.toFixed(2)).join(' ')}  (${os.cpus().length} cores)`);
 if (trace && results[0].stages.length) {
   // Medians of each stage's time after spawn, in the order the first run printed them.

@@ -205,6 +205,7 @@ internal static partial class ServeHost
         }
 
         builder.Services.AddHerald(settings.ApplyTo);
+        ClosedOptions.Register(builder.Services);
         StartupTrace.Mark("builder configured");
 
         var app = builder.Build();
