@@ -17,7 +17,7 @@ namespace Herald.Cli.Hosting;
 /// registers them as open generics (<c>IOptions&lt;&gt;</c> → <c>UnnamedOptionsManager&lt;&gt;</c>…), which the
 /// container closes with <c>MakeGenericType</c> and then reads the constructors of by reflection: the native herald
 /// has no such closed types compiled, so its type loader builds each one at run time, and that was the largest part
-/// of a native start (~40% of its CPU before <c>Main</c>'s host was listening). Here each type is named, so it is
+/// of a native start (~30% of its CPU, ~40% of its main thread's; bench/README.md). Here each type is named, so it is
 /// compiled ahead of time and made by a factory, with no reflection. Same semantics: one factory per options type,
 /// options built once per name and cached, change token sources and validators honoured.
 /// </summary>
