@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using Herald.Cli;
 using Herald.Cli.Commands;
+using Herald.Cli.Hosting;
+
+StartupTrace.Start();
 
 // A plain Command, not RootCommand: RootCommand names itself after the executable, and the installed tool runs
 // Herald.Cli.dll, so help and errors would say "Herald.Cli". The command is "herald".
@@ -25,6 +28,7 @@ if (parseResult.Errors.Count > 0)
     return Cli.Fail($"{Cli.Describe(parseResult, root)} (see 'herald {(parseResult.CommandResult.Command == root ? "" : parseResult.CommandResult.Command.Name + " ")}--help')");
 }
 
+StartupTrace.Mark("parsed");
 Terminal.Configure();
 
 // The hosts' own lifetime handles SIGTERM/Ctrl-C and drains streams; System.CommandLine must not race it with a forced exit.

@@ -148,6 +148,7 @@ internal static class ServeCommand
         try
         {
             var settings = ServeSettings.Load(flags, Directory.GetCurrentDirectory());
+            StartupTrace.Mark("settings");
             return await ServeHost.RunAsync(settings);
         }
         catch (UsageException e)

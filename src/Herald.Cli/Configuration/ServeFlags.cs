@@ -57,8 +57,13 @@ internal sealed record ServeFlags
     /// <summary>Localhost on any port, over IPv4, IPv6 and by name: where a developer's page is served from.</summary>
     public static readonly string[] DevOrigins = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 
-    /// <summary>The random key of <c>--dev</c>, drawn once so every options evaluation sees the same one.</summary>
-    public string DevKey { get; } = Base64UrlKey();
+    private string? _devKey;
+
+    /// <summary>
+    /// The random key of <c>--dev</c>, drawn once so every options evaluation sees the same one. Drawn on first use:
+    /// the random bytes load OpenSSL (~5 ms at start), which a hub that is not <c>--dev</c> may never need.
+    /// </summary>
+    public string DevKey => LazyInitializer.EnsureInitialized(ref _devKey, Base64UrlKey);
 
     public TimeSpan? Heartbeat { get; init; }
 

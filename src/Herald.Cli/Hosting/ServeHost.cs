@@ -50,9 +50,11 @@ internal static partial class ServeHost
         // Resolve eagerly: a bad value fails here as one line, before anything is bound or logged.
         var options = app.Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Cli");
+        StartupTrace.Mark("options");
 
         await app.StartAsync();
         starting = false;
+        StartupTrace.Mark("started");
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var metrics = bound.Where(b => b.Listener.Purpose == ListenerPurpose.Metrics).Select(b => b.Options.IPEndPoint).ToList();
 
@@ -69,6 +71,7 @@ internal static partial class ServeHost
         }
 
         Console.Out.Flush();
+        StartupTrace.Mark("announced");
         WarnAboutKeys(logger, options);
 
         await app.WaitForShutdownAsync();
@@ -77,15 +80,24 @@ internal static partial class ServeHost
 
     private static WebApplication Build(ServeSettings settings, Func<bool> starting, List<(Listener Listener, ListenOptions Options)> bound)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        // The empty builder, and only what the hub uses added to it: Kestrel, routing, console logging. Only
+        // ServeSettings' sources count, so the slim builder's configuration (ASPNETCORE_URLS, a Kestrel section in
+        // appsettings.json…, cleared here before) is not read at all, nor is a watcher set on the working directory
+        // for it; and every service not registered is one the native herald does not build a generic type for at start.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
             Args = [],
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
+        builder.WebHost.UseKestrelCore();
+        if (settings.Tls is not null)
+        {
+            // ListenOptions.UseHttps needs Kestrel's HTTPS services, which UseKestrelCore leaves out.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
 
-        // Only ServeSettings' sources count: ASP.NET's defaults (ASPNETCORE_URLS, a Kestrel section in appsettings.json…)
-        // would otherwise add endpoints or settings behind the user's back.
-        builder.Configuration.Sources.Clear();
+        builder.Services.AddRoutingCore();
+        StartupTrace.Mark("builder created");
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -193,8 +205,15 @@ internal static partial class ServeHost
         }
 
         builder.Services.AddHerald(settings.ApplyTo);
+        ClosedOptions.Register(builder.Services);
+        StartupTrace.Mark("builder configured");
 
         var app = builder.Build();
+        StartupTrace.Mark("built");
+        if (StartupTrace.Enabled)
+        {
+            app.Use(StartupTrace.MarkFirstRequest);
+        }
         if (settings.Tls is { } tls)
         {
             certificates = new CertificateSource(tls, TimeProvider.System, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Cli.Tls"));
@@ -219,6 +238,7 @@ internal static partial class ServeHost
         app.MapGet("/ui", static (HttpContext context) => (context.RequestServices.GetRequiredService<IOptions<HeraldOptions>>().Value.Ui
             ? Results.Redirect(HeraldOptions.DefaultPath + "/ui")
             : Results.NotFound()).ExecuteAsync(context));
+        StartupTrace.Mark("mapped");
         return app;
     }
 
