@@ -3,8 +3,9 @@ namespace Herald.Deltas;
 /// <summary>
 /// One delta subscriber's bases: per retained topic, the id of the value the dispatcher last queued to it (whole or as a
 /// delta). A delta goes only against that id; a topic it has no entry for gets the whole value. Replay and the retained
-/// snapshot write whole values and leave no entry, so the first live value of each topic on a connection is whole.
-/// Touched by the dispatcher alone (one thread).
+/// snapshot write whole values and leave no entry, so the first live value of each topic on a connection is whole,
+/// unless the dispatcher queued it a value the replay also sent (the writer skips that copy, and the client has the
+/// value from the replay, so a delta against it is sound). Touched by the dispatcher alone (one thread).
 /// </summary>
 internal sealed class DeltaBases(DeltaFormats formats)
 {

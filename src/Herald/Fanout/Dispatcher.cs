@@ -20,6 +20,7 @@ internal sealed partial class Dispatcher : BackgroundService
     private readonly ILogger<Dispatcher> _logger;
     private readonly RetainedDeltas _deltas;
     private readonly List<Subscriber> _candidates = [];
+    private readonly WakeBatch _wakes = new();
     private readonly List<Subscriber> _sweep = [];
 
     private readonly TimeProvider _time;
@@ -78,7 +79,7 @@ internal sealed partial class Dispatcher : BackgroundService
 
             // A delta subscriber may get the update as a patch against the value it has (shared by all who have it).
             var chosen = subscriber.Deltas is { } bases ? _deltas.FrameFor(bases) : frame;
-            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.WithMatches(chosen, update) : chosen))
+            switch (subscriber.TryEnqueue(subscriber.ReportsMatches ? subscriber.WithMatches(chosen, update) : chosen, _wakes))
             {
                 case EnqueueResult.Queued:
                     delivered++;
@@ -90,6 +91,7 @@ internal sealed partial class Dispatcher : BackgroundService
             }
         }
 
+        _wakes.Send();
         _candidates.Clear();
         _deltas.End();
         // Lag against the store's clock (Redis: the server's), so on other nodes it includes their clock difference.
