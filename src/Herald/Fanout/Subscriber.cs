@@ -36,7 +36,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     /// <summary>
     /// The single waiter's completion, reused for every wait (no allocation per delivery). Its continuation never runs
-    /// on the waker's thread: a dispatch wakes its writers a batch per thread-pool item (<see cref="WakeBatch"/>: 6–12 %
+    /// on the enqueuing thread: a dispatch wakes its writers a batch per thread-pool item (<see cref="WakeBatch"/>: 6–12 %
     /// less CPU per delivery than one item per writer in the same runs), everything else through the thread pool.
     /// Running every writer inline on the dispatcher's thread, as bare Kestrel does, measured much worse p99 on a busy
     /// machine: one thread doing the whole pass.
