@@ -119,6 +119,12 @@ internal static partial class ServeHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         // Made once the host's logging exists (below); handshakes only start after that.
         CertificateSource? certificates = null;
+        // A flush sends on the flushing thread instead of handing the socket to Kestrel's I/O queue: one thread-pool hop
+        // less per write (~10 % less CPU per delivery, bench/README.md). "Unsafe" because request
+        // code then runs on the socket engine's thread, so nothing in it may block: Herald's request path does not (the
+        // memory store answers from memory, SQLite reads move to the thread pool, Redis is asynchronous).
+        builder.WebHost.UseSockets(static sockets => sockets.UnsafePreferInlineScheduling = true);
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

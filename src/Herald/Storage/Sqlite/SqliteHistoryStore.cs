@@ -211,13 +211,20 @@ public sealed partial class SqliteHistoryStore : IHistoryStore, IAsyncDisposable
         }
     }
 
-    private ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read)
+    /// <summary>
+    /// Every read runs on the thread pool, never on the caller's thread: `herald serve` runs request code on the socket
+    /// engine's thread (Kestrel's inline scheduling), which a disk read would stall for every connection. Reads are
+    /// replays and lookups, never part of a delivery.
+    /// </summary>
+    private ValueTask<T> ReadAsync<T>(Func<SqliteConnection, T> read) => new(Task.Run(() => Read(read)));
+
+    private T Read<T>(Func<SqliteConnection, T> read)
     {
         try
         {
             using var connection = new SqliteConnection(_readConnectionString);
             connection.Open();
-            return ValueTask.FromResult(read(connection));
+            return read(connection);
         }
         catch (SqliteException e)
         {
