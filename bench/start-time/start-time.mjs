@@ -13,7 +13,14 @@ let runs = 15;
 let trace = false;
 while (args.length && args[0].startsWith('--')) {
   const flag = args.shift();
-  if (flag === '--runs') runs = Math.min(100, Math.max(1, Number(args.shift())));
+  if (flag === '--runs') {
+    const value = args.shift();
+    runs = Number(value);
+    if (!Number.isInteger(runs) || runs < 1 || runs > 100) {
+      console.error(`--runs takes a whole number from 1 to 100, not "${value ?? ''}"`);
+      process.exit(2);
+    }
+  }
   else if (flag === '--trace') trace = true;
   else if (flag === '--') break;
   else { console.error(`unknown flag ${flag}`); process.exit(2); }
@@ -23,6 +30,12 @@ if (args.length === 0) {
   process.exit(2);
 }
 const [binary, ...extra] = args;
+try {
+  fs.accessSync(binary, fs.constants.X_OK);
+} catch {
+  console.error(`${binary}: no such executable (build it first: dotnet publish src/Herald.Cli -c Release -r linux-x64 -p:PublishAot=true -o out)`);
+  process.exit(2);
+}
 const startTimeoutMs = 10_000;
 const request = 'GET /.well-known/mercure?topic=x HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n';
 
