@@ -24,7 +24,7 @@ internal sealed partial class SubscribeEndpoint
 
         public Subscriber Subscriber => subscriber;
 
-        public Task RunAsync() => subscriber.RunAsync(context.Response.BodyWriter, context.RequestAborted, this);
+        public Task RunAsync() => subscriber.RunAsync(DirectStream.Output(context, subscriber.Encoding), context.RequestAborted, this);
 
         public void Ended(Subscriber ended)
         {

@@ -89,7 +89,9 @@ internal sealed partial class SubscribeEndpoint
             ForgetParsedRequest(context);
             var subscriber = new Subscriber(admitted.Selectors, admitted.Claims, _options.SubscriberQueueLength, _options.SubscriberQueueBytes, _time)
             {
-                Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding() : StreamEncoding.Identity,
+                Encoding = _options.Compression && StreamCompression.AcceptsGzip(context.Request) ? new GzipStreamEncoding()
+                    : DirectStream.Applies(context) ? ChunkedStreamEncoding.Instance
+                    : StreamEncoding.Identity,
                 Metrics = _metrics,
                 ReportsMatches = admitted.ReportsMatches,
                 Deltas = admitted.Deltas == Deltas.DeltaFormats.None ? null : new Deltas.DeltaBases(admitted.Deltas),
@@ -188,6 +190,10 @@ internal sealed partial class SubscribeEndpoint
         if (encoding.ContentEncoding is { } contentEncoding)
         {
             response.Headers.ContentEncoding = contentEncoding;
+        }
+        else if (encoding is ChunkedStreamEncoding)
+        {
+            DirectStream.Start(response);
         }
 
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

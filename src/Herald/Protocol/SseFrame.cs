@@ -14,22 +14,34 @@ internal sealed class SseFrame
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     /// <summary>An SSE comment line: keeps proxies from cutting an idle stream, ignored by EventSource.</summary>
-    public static readonly SseFrame Heartbeat = new(NoPosition, ":\n\n"u8.ToArray());
+    public static readonly SseFrame Heartbeat = FromBytes(NoPosition, ":\n\n"u8);
 
+    /// <summary>
+    /// The frame inside one HTTP/1.1 chunk (<c>SIZE-IN-HEX CRLF frame CRLF</c>): a stream that does its own chunking
+    /// sends this, framed once for every subscriber (<see cref="ChunkedStreamEncoding"/>); <see cref="Bytes"/> is the
+    /// frame within it.
+    /// </summary>
+    private readonly byte[] _chunk;
+    private readonly int _offset;
     private Compressed? _gzip;
 
-    private SseFrame(long position, byte[] bytes)
+    private SseFrame(long position, byte[] chunk, int offset, int length)
     {
         Position = position;
-        Bytes = bytes;
+        _chunk = chunk;
+        _offset = offset;
+        Length = length;
     }
 
     /// <summary>Store position of the update; <see cref="NoPosition"/> for comments.</summary>
     public long Position { get; }
 
-    public ReadOnlyMemory<byte> Bytes { get; }
+    public ReadOnlyMemory<byte> Bytes => new(_chunk, _offset, Length);
 
-    public int Length => Bytes.Length;
+    public int Length { get; }
+
+    /// <summary>The frame as one HTTP/1.1 chunk, size line and closing CRLF included.</summary>
+    public ReadOnlyMemory<byte> Chunk => _chunk;
 
     /// <summary>
     /// The frame as self-contained gzip body blocks and the CRC-32 of its bytes (see <see cref="GzipFraming"/>),
@@ -54,13 +66,13 @@ internal sealed class SseFrame
     }
 
     /// <summary>A comment frame (<c>: text</c>); the text must not contain line breaks.</summary>
-    public static SseFrame Comment(string text) => new(NoPosition, Utf8.GetBytes($": {text}\n\n"));
+    public static SseFrame Comment(string text) => FromBytes(NoPosition, Utf8.GetBytes($": {text}\n\n"));
 
     /// <summary>
     /// A named event the hub itself sends (<c>event:</c> and one <c>data:</c> line, no <c>id:</c>, so it does not move
     /// the client's resume point); <paramref name="data"/> must be one line.
     /// </summary>
-    public static SseFrame Event(string type, string data) => new(NoPosition, Utf8.GetBytes($"event: {type}\ndata: {data}\n\n"));
+    public static SseFrame Event(string type, string data) => FromBytes(NoPosition, Utf8.GetBytes($"event: {type}\ndata: {data}\n\n"));
 
     /// <summary>
     /// The event a stream receives shortly before its token's <c>exp</c>, when the hub will close it. A named event, so
@@ -85,7 +97,7 @@ internal sealed class SseFrame
     /// event. Ends a retained snapshot with the hub cursor of the point it was taken at; the cursor is made of letters,
     /// digits and punctuation only.
     /// </summary>
-    public static SseFrame CursorOnly(string cursor) => new(NoPosition, Utf8.GetBytes($"id: {cursor}\n\n"));
+    public static SseFrame CursorOnly(string cursor) => FromBytes(NoPosition, Utf8.GetBytes($"id: {cursor}\n\n"));
 
     /// <summary>
     /// The event a stream receives before its retained values when more matched than it is sent (the newest ones, their
@@ -96,7 +108,7 @@ internal sealed class SseFrame
     public static SseFrame RetainedCut(int max) => Event(RetainedCutEvent, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{{\"sent\":{max}}}"));
 
     /// <summary>A bare <c>retry:</c> field telling the client how long to wait before reconnecting.</summary>
-    public static SseFrame RetryHint(long milliseconds) => new(NoPosition, Utf8.GetBytes($"retry: {milliseconds}\n\n"));
+    public static SseFrame RetryHint(long milliseconds) => FromBytes(NoPosition, Utf8.GetBytes($"retry: {milliseconds}\n\n"));
 
     /// <summary>
     /// Serializes an update: optional <c>event:</c>, optional <c>retry:</c>, <c>id:</c>, one <c>data:</c> line per line of data
@@ -110,8 +122,9 @@ internal sealed class SseFrame
         var data = update.Data.AsSpan();
         Span<byte> retryDigits = stackalloc byte[20];
         var retryLength = RetryDigits(update, retryDigits);
-        var bytes = new byte[FrameLength(update, retryLength)];
-        var span = bytes.AsSpan();
+        var length = FrameLength(update, retryLength);
+        var chunk = NewChunk(length, out var offset);
+        var span = chunk.AsSpan(offset, length);
         if (!type.IsEmpty)
         {
             span = WriteField(span, EventField, type);
@@ -132,7 +145,7 @@ internal sealed class SseFrame
         }
 
         span[0] = (byte)'\n';
-        return new SseFrame(position, bytes);
+        return new SseFrame(position, chunk, offset, length);
     }
 
     /// <summary>The Herald field naming which of a subscription's selectors an update matched (see <see cref="WithMatches"/>).</summary>
@@ -148,11 +161,13 @@ internal sealed class SseFrame
     {
         var source = frame.Bytes.Span;
         var field = Utf8.GetBytes($"{MatchesField}: {indices}\n");
-        var bytes = new byte[source.Length + field.Length];
+        var length = source.Length + field.Length;
+        var chunk = NewChunk(length, out var offset);
+        var bytes = chunk.AsSpan(offset, length);
         source[..^1].CopyTo(bytes);
-        field.CopyTo(bytes.AsSpan(source.Length - 1));
+        field.CopyTo(bytes[(source.Length - 1)..]);
         bytes[^1] = (byte)'\n';
-        return new SseFrame(frame.Position, bytes);
+        return new SseFrame(frame.Position, chunk, offset, length);
     }
 
     /// <summary>
@@ -166,14 +181,46 @@ internal sealed class SseFrame
         // The head ends with "data: \n\n": keep it up to the data line, then the field, then the patch.
         var prefix = head[..^(DataField.Length + 2)];
         var fieldLine = Utf8.GetBytes($"{Deltas.JsonDelta.Field}: {field}\n");
-        var bytes = new byte[prefix.Length + fieldLine.Length + DataField.Length + patch.Length + 2];
+        var length = prefix.Length + fieldLine.Length + DataField.Length + patch.Length + 2;
+        var chunk = NewChunk(length, out var offset);
+        var bytes = chunk.AsSpan(offset, length);
         prefix.CopyTo(bytes);
-        fieldLine.CopyTo(bytes.AsSpan(prefix.Length));
-        DataField.CopyTo(bytes.AsSpan(prefix.Length + fieldLine.Length));
-        patch.CopyTo(bytes.AsSpan(prefix.Length + fieldLine.Length + DataField.Length));
+        fieldLine.CopyTo(bytes[prefix.Length..]);
+        DataField.CopyTo(bytes[(prefix.Length + fieldLine.Length)..]);
+        patch.CopyTo(bytes[(prefix.Length + fieldLine.Length + DataField.Length)..]);
         bytes[^2] = (byte)'\n';
         bytes[^1] = (byte)'\n';
-        return new SseFrame(position, bytes);
+        return new SseFrame(position, chunk, offset, length);
+    }
+
+    private static SseFrame FromBytes(long position, ReadOnlySpan<byte> bytes)
+    {
+        var chunk = NewChunk(bytes.Length, out var offset);
+        bytes.CopyTo(chunk.AsSpan(offset));
+        return new SseFrame(position, chunk, offset, bytes.Length);
+    }
+
+    /// <summary>
+    /// A buffer for a frame of <paramref name="length"/> bytes framed as an HTTP/1.1 chunk: the size line is written, the
+    /// frame goes at <paramref name="offset"/>, the closing CRLF is written. Frames are never empty (an empty chunk
+    /// would end the response).
+    /// </summary>
+    private static byte[] NewChunk(int length, out int offset)
+    {
+        Span<byte> size = stackalloc byte[8];
+        if (length <= 0 || !length.TryFormat(size, out var digits, "x", System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "a frame has at least one byte");
+        }
+
+        offset = digits + 2;
+        var chunk = new byte[offset + length + 2];
+        size[..digits].CopyTo(chunk);
+        chunk[digits] = (byte)'\r';
+        chunk[digits + 1] = (byte)'\n';
+        chunk[^2] = (byte)'\r';
+        chunk[^1] = (byte)'\n';
+        return chunk;
     }
 
     /// <summary>The size in bytes of the frame <see cref="ForUpdate"/> builds, without building it.</summary>

@@ -48,3 +48,22 @@ internal sealed class GzipStreamEncoding : StreamEncoding
 
     public override void End(PipeWriter output) => output.Write(GzipFraming.Trailer(_crc, _length));
 }
+
+/// <summary>
+/// Frames as HTTP/1.1 chunks the hub framed itself: each frame's chunk is built once with the frame and shared by every
+/// stream (<see cref="SseFrame.Chunk"/>), so a write copies one span and the server frames nothing. Only for a response
+/// that says <c>Transfer-Encoding: chunked</c> itself, which Kestrel then sends as written (<see cref="Http.DirectStream"/>);
+/// a clean end sends the last chunk, so the connection can carry another request.
+/// </summary>
+internal sealed class ChunkedStreamEncoding : StreamEncoding
+{
+    public static readonly ChunkedStreamEncoding Instance = new();
+
+    private ChunkedStreamEncoding()
+    {
+    }
+
+    public override void Write(PipeWriter output, SseFrame frame) => output.Write(frame.Chunk.Span);
+
+    public override void End(PipeWriter output) => output.Write("0\r\n\r\n"u8);
+}

@@ -41,7 +41,8 @@ public sealed class TestHub : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestHub> StartAsync(Action<HeraldOptions>? configure = null, bool fakeTime = false, Action<IServiceCollection>? services = null)
+    /// <param name="pipeline">Middleware the application puts before the hub's endpoints.</param>
+    public static async Task<TestHub> StartAsync(Action<HeraldOptions>? configure = null, bool fakeTime = false, Action<IServiceCollection>? services = null, Action<WebApplication>? pipeline = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -60,6 +61,7 @@ public sealed class TestHub : IAsyncDisposable
         });
         services?.Invoke(builder.Services);
         var app = builder.Build();
+        pipeline?.Invoke(app);
         app.MapHerald();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
