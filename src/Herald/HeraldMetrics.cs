@@ -115,6 +115,9 @@ public sealed class HeraldMetrics
     internal static class DropReason
     {
         public const string Overflow = "overflow";
+
+        /// <summary>A write waited on the client longer than <see cref="Fanout.Subscriber.StalledWriteLimit"/>: it stopped reading.</summary>
+        public const string Stalled = "stalled";
         public const string TokenExpired = "token_expired";
         public const string Shutdown = "shutdown";
     }

@@ -20,6 +20,14 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// </summary>
     public static readonly TimeSpan MaxExpiryNotice = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// 30 s: how long a stream may stay silent while a write waits on the client (its socket full: it stopped reading)
+    /// before the hub drops it, as nginx's <c>send_timeout</c> does. Kestrel's own minimum data rate does not see a
+    /// direct stream's writes, and on a quiet topic the bounded queue would never overflow. Checked by the heartbeat
+    /// sweep; heartbeats keep a healthy stream's silence under <see cref="HeraldOptions.Heartbeat"/>.
+    /// </summary>
+    public static readonly TimeSpan StalledWriteLimit = TimeSpan.FromSeconds(30);
+
     // The queue and the writer's wait, guarded by this subscriber's own monitor: a dedicated lock object would cost
     // every idle stream another 40 bytes, and nothing outside this class locks on a subscriber.
     private FrameRing _queue;
@@ -58,6 +66,9 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     private long _sampledAt;
     private SseFrame? _sampledFrame;
     private int _heartbeatPending;
+
+    /// <summary>Set (1) while the writer's flush waits on the client; fits beside the other flags, costing no memory.</summary>
+    private int _flushWaiting;
     private int _closed;
     private long _lastWriteTimestamp;
 
@@ -142,9 +153,13 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The writer's flush is waiting on the client (its socket is full).</summary>
+    internal bool IsWriteWaiting => Volatile.Read(ref _flushWaiting) != 0;
+
     /// <summary>
     /// Runs <paramref name="callback"/> once, on the thread pool, when the hub drops the connection (at once if it already
-    /// did); null stops it (the stream ended on its own).
+    /// did); null stops it (the stream ended on its own). Once this returns with null, the callback is not running and
+    /// never will: a request's context is still valid whenever it runs.
     /// </summary>
     public void OnAbort(Action<object?>? callback, object? state)
     {
@@ -158,7 +173,7 @@ internal sealed class Subscriber : IValueTaskSource<bool>
 
         if (run)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(callback!, state, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static subscriber => subscriber.RunAbortCallback(), this, preferLocal: false);
         }
     }
 
@@ -249,11 +264,25 @@ internal sealed class Subscriber : IValueTaskSource<bool>
         _signal.SetResult(true);
     }
 
-    /// <summary>Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending.</summary>
+    /// <summary>
+    /// Queues a heartbeat when the stream has been silent for <paramref name="silence"/> and none is pending; drops it
+    /// when it has been silent for <see cref="StalledWriteLimit"/> with a write waiting on the client all along.
+    /// </summary>
     public void HeartbeatIfSilentFor(TimeSpan silence)
     {
-        if (_time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp)) < silence)
+        var silent = _time.GetElapsedTime(Volatile.Read(ref _lastWriteTimestamp));
+        if (silent < silence)
         {
+            return;
+        }
+
+        if (silent >= StalledWriteLimit && Volatile.Read(ref _flushWaiting) != 0)
+        {
+            if (Disconnect(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the client read nothing for {silent.TotalSeconds:0} s: a write waited on it all along")))
+            {
+                Metrics?.Dropped(HeraldMetrics.DropReason.Stalled);
+            }
+
             return;
         }
 
@@ -348,7 +377,15 @@ internal sealed class Subscriber : IValueTaskSource<bool>
                     break;
                 }
 
-                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var flushing = output.FlushAsync(cancellationToken);
+                if (!flushing.IsCompleted)
+                {
+                    // The client's socket is full: the heartbeat sweep drops the stream if this lasts (StalledWriteLimit).
+                    Volatile.Write(ref _flushWaiting, 1);
+                }
+
+                var flush = await flushing.ConfigureAwait(false);
+                Volatile.Write(ref _flushWaiting, 0);
                 Volatile.Write(ref _lastWriteTimestamp, _time.GetTimestamp());
                 if (sampled)
                 {
@@ -442,23 +479,42 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// <summary>Cancelling runs the connection's abort callback; keep that off the caller's thread (the dispatcher, a timer).</summary>
     private void Abort()
     {
-        Action<object?>? callback;
-        object? state;
+        bool callback;
         CancellationTokenSource? source;
         lock (this)
         {
             _aborted = true;
-            (callback, state, source) = (_onAbort, _onAbortState, _disconnectedSource);
+            (callback, source) = (_onAbort is not null, _disconnectedSource);
         }
 
-        if (callback is not null)
+        if (callback)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(callback, state, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static subscriber => subscriber.RunAbortCallback(), this, preferLocal: false);
         }
 
         if (source is not null)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), source, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Runs the abort callback if it is still set, under this subscriber's lock: the stream's end clears it under the
+    /// same lock (<see cref="OnAbort"/> with null), so the callback never runs against a request that already ended
+    /// (its context disposed, or reused by the connection's next request). The callback only aborts the connection,
+    /// which never waits on this subscriber.
+    /// </summary>
+    private void RunAbortCallback()
+    {
+        lock (this)
+        {
+            if (_onAbort is { } callback)
+            {
+                var state = _onAbortState;
+                _onAbort = null;
+                _onAbortState = null;
+                callback(state);
+            }
         }
     }
 

@@ -101,8 +101,8 @@ internal sealed class HubStatistics : IDisposable
             case "herald.deliveries":
                 Deliveries.Add(NowSeconds, value);
                 break;
-            case "herald.subscribers.dropped" when IsOverflow(tags):
-                // Only overflows degrade the hub: token expiry and shutdown end streams on purpose.
+            case "herald.subscribers.dropped" when IsSlowClient(tags):
+                // Only slow clients (overflowed, stalled) degrade the hub: token expiry and shutdown end streams on purpose.
                 Drops.Add(NowSeconds, value);
                 break;
             case "herald.subscriptions.refused":
@@ -117,13 +117,13 @@ internal sealed class HubStatistics : IDisposable
         }
     }
 
-    private static bool IsOverflow(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static bool IsSlowClient(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         foreach (var tag in tags)
         {
             if (tag.Key == "reason")
             {
-                return Equals(tag.Value, HeraldMetrics.DropReason.Overflow);
+                return Equals(tag.Value, HeraldMetrics.DropReason.Overflow) || Equals(tag.Value, HeraldMetrics.DropReason.Stalled);
             }
         }
 

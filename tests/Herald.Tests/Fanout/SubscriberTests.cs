@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.IO.Pipelines;
 using System.Text;
 using Herald.Auth;
@@ -24,6 +25,39 @@ public class SubscriberTests
         Assert.True(subscriber.IsClosed);
         Assert.True(subscriber.Disconnected.IsCancellationRequested || WaitForCancellation(subscriber.Disconnected));
         Assert.StartsWith("queue overflow", subscriber.CloseReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_abort_callback_never_runs_once_the_stream_cleared_it_even_when_a_drop_raced_the_end()
+    {
+        // A drop queues the callback to the thread pool while the stream may be ending on its own (its writer saw the
+        // drop first). Once the end has cleared the callback, running it would abort a request that is over: its
+        // context disposed (which threw on the thread pool and ended the process) or reused by the next request.
+        var late = 0;
+        for (var i = 0; i < 5000; i++)
+        {
+            var subscriber = NewSubscriber();
+            var ended = new StrongBox<bool>();
+            subscriber.OnAbort(state =>
+            {
+                if (((StrongBox<bool>)state!).Value)
+                {
+                    Interlocked.Increment(ref late);
+                }
+            }, ended);
+
+            subscriber.Disconnect("test drop");
+            subscriber.OnAbort(null, null);
+            ended.Value = true;
+        }
+
+        // Let queued callbacks run (or be skipped): a thread-pool round trip per core, twice.
+        for (var i = 0; i < 2 * Environment.ProcessorCount; i++)
+        {
+            await Task.Run(() => { });
+        }
+
+        Assert.Equal(0, Volatile.Read(ref late));
     }
 
     [Fact]
