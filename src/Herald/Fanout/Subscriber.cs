@@ -502,7 +502,9 @@ internal sealed class Subscriber : IValueTaskSource<bool>
     /// Runs the abort callback if it is still set, under this subscriber's lock: the stream's end clears it under the
     /// same lock (<see cref="OnAbort"/> with null), so the callback never runs against a request that already ended
     /// (its context disposed, or reused by the connection's next request). The callback only aborts the connection,
-    /// which never waits on this subscriber.
+    /// which never waits on another thread holding this lock; with inline scheduling it may end the stream on this very
+    /// thread, which re-enters the lock. Nothing takes a subscriber's lock while holding another lock the end takes
+    /// (the index copies its subscribers out before closing them).
     /// </summary>
     private void RunAbortCallback()
     {
