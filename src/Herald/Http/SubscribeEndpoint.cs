@@ -127,6 +127,8 @@ internal sealed partial class SubscribeEndpoint
             LogReplayFailed(_logger, e);
             if (!context.Response.HasStarted)
             {
+                // An error answer is framed by Kestrel again, whatever the stream had set up.
+                context.Response.Headers.TransferEncoding = default;
                 await HttpResponses.WriteErrorAsync(context, HeraldError.Unavailable("cannot replay: " + e.Message)).ConfigureAwait(false);
             }
         }
