@@ -30,18 +30,20 @@ if os.environ.get("PEERS_KEEP_NGINX"):
     once("install_missing nginx-light libnginx-mod-nchan", "install_missing libnginx-mod-nchan")
 # a variant gets a publisher token like herald
 once('\n    herald)', '\n    h_*)     HERALD_JWT=$(herald_token) ;;\n    herald)')
-once('\n  "start_$peer"\n', '\n  case "$peer" in h_*) start_hvariant "$peer" ;; *) "start_$peer" ;; esac\n')
+once('\n  "start_$peer"\n', '\n  case "$peer" in h_*) start_hvariant "$peer" || return 1 ;; *) "start_$peer" ;; esac\n')
 start = s.index('\nstart_herald()')
 s = s[:start] + r'''
 # h_<v>: a Herald variant (bench/peers/run-variants.sh)
 start_hvariant() {
   local v=${1#h_} bvar envvar avar svar
   bvar="HB_$v"; envvar="HV_$v"; avar="HA_$v"; svar="HS_$v"
+  local bin=${!bvar:-$WORK/herald/Herald.Cli}
+  [ -x "$bin" ] || { log "h_$v: no herald at $bin: set HB_$v, or list herald before it (the harness's build)"; return 1; }
   PORT=18120; PUB_PORT=18120; SUB_PATH='/.well-known/mercure?topic={topic}'; PUB_PATH='/.well-known/mercure'; PUB_FORMAT=form
   PUB_HEADER="Authorization: Bearer $HERALD_JWT"
   rm -rf "$WORK/herald-data" && mkdir -p "$WORK/herald-data"
   # shellcheck disable=SC2086
-  (cd "$WORK/herald-data" && exec env ${!envvar:-} taskset -c "$SERVER_CPU" "${!bvar:-$WORK/herald/Herald.Cli}" serve --listen 127.0.0.1:18120 --jwt-key "$HERALD_KEY" \
+  (cd "$WORK/herald-data" && exec env ${!envvar:-} taskset -c "$SERVER_CPU" "$bin" serve --listen 127.0.0.1:18120 --jwt-key "$HERALD_KEY" \
     --anonymous --store "${!svar:-$HERALD_STORE}" ${!avar:-}) >>"$WORK/results/herald-$v.log" 2>&1 &
   PID=$!
 }
